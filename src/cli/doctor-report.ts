@@ -1,0 +1,58 @@
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { probeBackends, type BackendProbe, type BackendRequest, type TfBackendName } from '../model/backend.js';
+import { locateFfmpeg, checkFfmpegVersion } from '../video/ffmpeg-locate.js';
+import { errorMessage } from '../errors.js';
+
+const require = createRequire(import.meta.url);
+
+export interface DoctorReport {
+  depthkit: string;
+  node: string;
+  platform: string;
+  cpus: number;
+  backend: TfBackendName | null;
+  backendRequest: BackendRequest;
+  backends: BackendProbe[];
+  ffmpeg: { path: string; version: string; ok: boolean; problem?: string } | { path: null; problem: string };
+}
+
+export async function collectDoctorReport(request: BackendRequest = 'auto'): Promise<DoctorReport> {
+  const backends = await probeBackends();
+  const chosen = request === 'auto' ? backends.find((b) => b.available) : backends.find((b) => b.name === request && b.available);
+  let ffmpeg: DoctorReport['ffmpeg'];
+  try {
+    const info = await locateFfmpeg();
+    try {
+      checkFfmpegVersion(info);
+      ffmpeg = { path: info.ffmpeg, version: info.version, ok: true };
+    } catch (err) {
+      ffmpeg = { path: info.ffmpeg, version: info.version, ok: false, problem: errorMessage(err) };
+    }
+  } catch (err) {
+    ffmpeg = { path: null, problem: errorMessage(err) };
+  }
+  return {
+    depthkit: (require('../../package.json') as { version: string }).version,
+    node: process.version,
+    platform: `${os.platform()}-${os.arch()}`,
+    cpus: os.availableParallelism(),
+    backend: chosen?.name ?? null,
+    backendRequest: request,
+    backends,
+    ffmpeg,
+  };
+}
+
+export function formatDoctorReport(r: DoctorReport): string {
+  const lines = [
+    `depthkit   ${r.depthkit}`,
+    `node       ${r.node} (${r.platform}, ${r.cpus} cores)`,
+    `backend    ${r.backend ?? 'none'}${r.backendRequest === 'auto' ? ' (auto: first available below)' : ''}`,
+    ...r.backends.map((b) => `  ${b.available ? '+' : '-'} ${b.name.padEnd(15)} ${b.detail}`),
+    r.ffmpeg.path === null
+      ? `ffmpeg     missing: ${r.ffmpeg.problem}`
+      : `ffmpeg     ${r.ffmpeg.version} at ${r.ffmpeg.path}${r.ffmpeg.ok ? '' : ` (${r.ffmpeg.problem})`}`,
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { parseFfmpegVersion, checkFfmpegVersion } from '../src/video/ffmpeg-locate.js';
+
+test('parseFfmpegVersion reads Debian, static and git banners', () => {
+  assert.deepEqual(parseFfmpegVersion('ffmpeg version 5.1.6-0+deb12u1 Copyright (c) 2000-2024'), { version: '5.1.6-0+deb12u1', major: 5 });
+  assert.deepEqual(parseFfmpegVersion('ffmpeg version n7.1 Copyright'), { version: 'n7.1', major: 7 });
+  assert.equal(parseFfmpegVersion('not ffmpeg'), undefined);
+});
+
+test('ffmpeg older than 5 is refused with a one-line error', () => {
+  assert.throws(
+    () => checkFfmpegVersion({ ffmpeg: '/opt/ff', ffprobe: 'ffprobe', version: '4.1', major: 4 }),
+    /\/opt\/ff is version 4.1; depthkit needs ffmpeg 5 or newer/,
+  );
+});
+
+test('depthkit doctor --json names a backend and the ffmpeg version', () => {
+  const out = execFileSync('node', ['bin/run.js', 'doctor', '--json'], { encoding: 'utf8' });
+  const report = JSON.parse(out);
+  assert.ok(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].includes(report.backend));
+  assert.match(report.node, /^v\d+/);
+  assert.equal(typeof report.ffmpeg.version, 'string');
+});
+
+test('a missing FFMPEG_PATH is a one-line error in doctor', () => {
+  const out = execFileSync('node', ['bin/run.js', 'doctor', '--json'], {
+    encoding: 'utf8',
+    env: { ...process.env, FFMPEG_PATH: '/nonexistent/ffmpeg' },
+  });
+  assert.match(JSON.parse(out).ffmpeg.problem, /ffmpeg not found at "\/nonexistent\/ffmpeg"/);
+});
