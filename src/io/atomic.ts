@@ -1,6 +1,7 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { DepthkitError } from '../errors.js';
 
 /**
  * Writes a file so that readers only ever see the old content or the complete new one: write a temp file in the
@@ -32,6 +33,11 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 
 /** Creates an output directory (and parents) and checks that it is writable, before any work starts. */
 export async function ensureWritableDir(dir: string): Promise<void> {
-  await fs.mkdir(dir, { recursive: true });
-  await fs.access(dir, fs.constants?.W_OK ?? 2);
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.access(dir, fsConstants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new DepthkitError(`output folder is not writable (${code})`, { file: dir, exitCode: 1 });
+  }
 }

@@ -1,0 +1,96 @@
+import os from 'node:os';
+import { pairByStem } from '../data/pairs.js';
+import { readDepthMap } from '../io/depth-file.js';
+import { evaluateImage, meanMetrics, METRIC_NAMES, type Metrics } from '../metrics/accuracy.js';
+import { resolveCrop } from '../metrics/crop.js';
+import { DepthkitError } from '../errors.js';
+import type { EvalProtocol } from './protocol.js';
+import { mapConcurrent } from './concurrency.js';
+
+export interface ImageRow extends Metrics {
+  name: string;
+  valid_pixels: number;
+  /** 1 when the prediction was resized (bilinear) to the ground truth's size. */
+  resized: number;
+  align_scale: number;
+  align_shift: number;
+}
+
+export interface FolderEvalResult {
+  rows: ImageRow[];
+  summary: Metrics & { count: number };
+  /** Images dropped because their ground truth has no valid pixel (only with skipInvalid). */
+  skipped: string[];
+  unmatchedPred: string[];
+  unmatchedGt: string[];
+  resizedCount: number;
+}
+
+export interface FolderEvalOptions {
+  predDir: string;
+  gtDir: string;
+  protocol: EvalProtocol;
+  /** Drop images whose ground truth has no valid pixel instead of failing on them. */
+  skipInvalid?: boolean;
+  concurrency?: number;
+  onImage?: (row: ImageRow) => void;
+}
+
+export const PER_IMAGE_COLUMNS = ['name', ...METRIC_NAMES, 'valid_pixels', 'resized', 'align_scale', 'align_shift'];
+export const SUMMARY_COLUMNS = ['count', ...METRIC_NAMES];
+
+/** Evaluates every prediction against the ground truth file with the same name stem. */
+export async function evaluateFolder(opts: FolderEvalOptions): Promise<FolderEvalResult> {
+  const { pairs, unmatchedPred, unmatchedGt } = await pairByStem(opts.predDir, opts.gtDir);
+  if (pairs.length === 0) {
+    throw new DepthkitError(
+      `no prediction in ${opts.predDir} has a ground-truth file with the same name stem in ${opts.gtDir}`,
+    );
+  }
+  const p = opts.protocol;
+  const skipped: string[] = [];
+  const results = await mapConcurrent(pairs, opts.concurrency ?? os.availableParallelism() * 2, async (pair) => {
+    const [pred, gt] = await Promise.all([
+      readDepthMap(pair.pred, { scale: p.predScale }),
+      readDepthMap(pair.gt, { scale: p.gtScale }),
+    ]);
+    const crop = resolveCrop(p.crop, p.dataset ?? undefined, gt.width, gt.height);
+    const r = evaluateImage(pred, gt, {
+      minDepth: p.minDepth,
+      maxDepth: p.maxDepth,
+      crop,
+      align: p.align,
+      alignSpace: p.alignSpace,
+    });
+    if (r.valid_pixels === 0) {
+      if (opts.skipInvalid) {
+        skipped.push(pair.name);
+        return undefined;
+      }
+      throw new DepthkitError(
+        `ground truth has no valid pixel (${p.minDepth} < depth < ${p.maxDepth} inside crop ${p.crop}); use --skip-invalid to drop such images`,
+        { file: pair.gt },
+      );
+    }
+    const row: ImageRow = {
+      name: pair.name,
+      ...r.metrics,
+      valid_pixels: r.valid_pixels,
+      resized: r.resized ? 1 : 0,
+      align_scale: r.alignment.scale,
+      align_shift: r.alignment.shift,
+    };
+    opts.onImage?.(row);
+    return row;
+  });
+  const rows = results.filter((r): r is ImageRow => r !== undefined);
+  if (rows.length === 0) throw new DepthkitError(`no image in ${opts.gtDir} has valid ground truth`);
+  return {
+    rows,
+    summary: { count: rows.length, ...meanMetrics(rows) },
+    skipped: skipped.sort(),
+    unmatchedPred,
+    unmatchedGt,
+    resizedCount: rows.filter((r) => r.resized).length,
+  };
+}

@@ -1,0 +1,152 @@
+import { DepthkitError } from '../errors.js';
+import type { DepthMap, Mask } from './types.js';
+import type { CropRect } from './crop.js';
+import { applyAlignment, fitAlignment, type AlignMode, type AlignSpace, type Alignment } from './align.js';
+import { resizeBilinear } from './resize.js';
+import { validMask } from './mask.js';
+
+export { validMask };
+
+export const METRIC_NAMES = ['abs_rel', 'sq_rel', 'rmse', 'rmse_log', 'log10', 'silog', 'd1', 'd2', 'd3'] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+export type Metrics = Record<MetricName, number>;
+export const HIGHER_IS_BETTER: ReadonlySet<MetricName> = new Set<MetricName>(['d1', 'd2', 'd3']);
+
+export interface DepthRange {
+  minDepth: number;
+  maxDepth: number;
+}
+
+/**
+ * BTS/ZoeDepth prediction clamp: NaN and -Inf become minDepth, +Inf maxDepth, everything else is clamped to
+ * [minDepth, maxDepth]. Writes into `out` (which may be `pred` itself) or a new array.
+ */
+export function sanitizePrediction(pred: Float32Array, range: DepthRange, out: Float32Array = new Float32Array(pred.length)): Float32Array {
+  if (out.length !== pred.length) throw new DepthkitError(`sanitize target holds ${out.length} values, prediction ${pred.length}`);
+  const { minDepth, maxDepth } = range;
+  for (let i = 0; i < pred.length; i++) {
+    const v = pred[i];
+    // A NaN fails both comparisons and lands on minDepth.
+    out[i] = v > maxDepth ? maxDepth : v >= minDepth ? v : minDepth;
+  }
+  return out;
+}
+
+function nanMetrics(): Metrics {
+  return Object.fromEntries(METRIC_NAMES.map((k) => [k, NaN])) as Metrics;
+}
+
+/**
+ * The per-image errors of the BTS/AdaBins/ZoeDepth convention over the masked pixels, summed in float64.
+ * `pred` must be sanitized already, or `clamp` given: then each masked value is clamped on the fly exactly as
+ * sanitizePrediction would, which saves a pass over the whole image. With no valid pixel every metric is NaN and
+ * valid_pixels is 0: it is the caller who knows which file to name when reporting that.
+ * One logarithm a pixel: r = p/g gives e = ln r, and max(g/p, p/g) < T is 1/T < r < T.
+ * silog's variance of e is accumulated around the first pixel's e (shifted data): mean(e²) - mean(e)² taken
+ * literally cancels catastrophically when e is nearly constant (a pure scale error), reading 4e-6 or NaN, not 0.
+ */
+export function computeMetrics(
+  pred: Float32Array,
+  gt: Float32Array,
+  mask: Mask,
+  clamp?: DepthRange,
+): Metrics & { valid_pixels: number } {
+  if (pred.length !== gt.length || mask.length !== gt.length) {
+    throw new DepthkitError(`metric inputs differ in size: pred ${pred.length}, gt ${gt.length}, mask ${mask.length}`);
+  }
+  const lo = clamp ? clamp.minDepth : -Infinity;
+  const hi = clamp ? clamp.maxDepth : Infinity;
+  let n = 0;
+  let absRel = 0;
+  let sqRel = 0;
+  let sq = 0;
+  let e2 = 0;
+  let shiftE = NaN;
+  let s1 = 0;
+  let s2 = 0;
+  let absE = 0;
+  let d1 = 0;
+  let d2 = 0;
+  let d3 = 0;
+  for (let i = 0; i < gt.length; i++) {
+    if (mask[i] === 0) continue;
+    const g = gt[i];
+    const v = pred[i];
+    // Same clamp as sanitizePrediction (a no-op on sanitized input), rounded to float32 as that array would be.
+    const p = v > hi ? Math.fround(hi) : v >= lo ? v : Math.fround(lo);
+    const diff = g - p;
+    const invG = 1 / g;
+    // A true division, so that p = g gives r = 1 and e = 0 exactly.
+    const r = p / g;
+    const e = Math.log(r);
+    if (n === 0) shiftE = e;
+    n++;
+    const es = e - shiftE;
+    s1 += es;
+    s2 += es * es;
+    e2 += e * e;
+    absE += Math.abs(e);
+    absRel += Math.abs(diff) * invG;
+    sqRel += diff * diff * invG;
+    sq += diff * diff;
+    if (r < 1.25 && r > 0.8) d1++;
+    if (r < 1.5625 && r > 0.64) d2++;
+    if (r < 1.953125 && r > 0.512) d3++;
+  }
+  if (n === 0) return { ...nanMetrics(), valid_pixels: 0 };
+  const meanShifted = s1 / n;
+  return {
+    abs_rel: absRel / n,
+    sq_rel: sqRel / n,
+    rmse: Math.sqrt(sq / n),
+    rmse_log: Math.sqrt(e2 / n),
+    log10: (absE / n) * Math.LOG10E,
+    silog: 100 * Math.sqrt(Math.max(s2 / n - meanShifted * meanShifted, 0)),
+    d1: d1 / n,
+    d2: d2 / n,
+    d3: d3 / n,
+    valid_pixels: n,
+  };
+}
+
+/** Arithmetic mean of each metric over images (per-image first, as every canonical script does). */
+export function meanMetrics(rows: Metrics[]): Metrics {
+  if (rows.length === 0) throw new DepthkitError('no image to average metrics over');
+  const out = Object.fromEntries(METRIC_NAMES.map((k) => [k, 0])) as Metrics;
+  for (const row of rows) for (const k of METRIC_NAMES) out[k] += row[k];
+  for (const k of METRIC_NAMES) out[k] /= rows.length;
+  return out;
+}
+
+export interface ImageEvalOptions extends DepthRange {
+  crop: CropRect | null;
+  align: AlignMode;
+  alignSpace: AlignSpace;
+}
+
+export interface ImageEval {
+  metrics: Metrics;
+  valid_pixels: number;
+  alignment: Alignment;
+  /** The prediction had another size than the ground truth and was resized (bilinear) to it. */
+  resized: boolean;
+}
+
+/**
+ * One prediction against its ground truth: resize the prediction to the ground truth's size when they differ,
+ * mask valid pixels, fit and apply the alignment on them (before clamping), clamp, compute the errors.
+ * valid_pixels 0 means the metrics are NaN (see computeMetrics).
+ */
+export function evaluateImage(pred: DepthMap, gt: DepthMap, opts: ImageEvalOptions): ImageEval {
+  if (gt.data.length !== gt.width * gt.height) {
+    throw new DepthkitError(`ground truth of ${gt.width}x${gt.height} holds ${gt.data.length} values`);
+  }
+  const resized = pred.width !== gt.width || pred.height !== gt.height;
+  const p = resized ? resizeBilinear(pred, gt.width, gt.height).data : pred.data;
+  if (p.length !== gt.data.length) throw new DepthkitError(`prediction of ${pred.width}x${pred.height} holds ${p.length} values`);
+  const mask = validMask(gt, opts, opts.crop);
+  const alignment = fitAlignment([{ pred: p, gt: gt.data, mask }], opts.align, opts.alignSpace);
+  const aligned = opts.align === 'none' ? p : applyAlignment(p, alignment, opts.maxDepth);
+  const { valid_pixels, ...metrics } = computeMetrics(aligned, gt.data, mask, opts);
+  return { metrics, valid_pixels, alignment, resized };
+}

@@ -1,0 +1,21 @@
+import type { DepthMap, Mask } from './types.js';
+import type { CropRect } from './crop.js';
+
+/**
+ * Pixels whose ground truth counts: minDepth < g < maxDepth (strict; NaN and ±Inf fail the comparison, so they are
+ * excluded without a separate finiteness test) and inside the crop.
+ */
+export function validMask(gt: DepthMap, range: { minDepth: number; maxDepth: number }, crop: CropRect | null): Mask {
+  const { width, height, data } = gt;
+  const mask = new Uint8Array(width * height);
+  const r = crop ?? { top: 0, bottom: height, left: 0, right: width };
+  const { minDepth, maxDepth } = range;
+  for (let y = r.top; y < r.bottom; y++) {
+    const row = y * width;
+    for (let x = r.left; x < r.right; x++) {
+      const g = data[row + x];
+      mask[row + x] = g > minDepth && g < maxDepth ? 1 : 0;
+    }
+  }
+  return mask;
+}

@@ -1,0 +1,23 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `depthkit <args>` from the TypeScript sources (bin/dev.js), as a user would, with exit code and output. */
+export function depthkit(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+  const env = { ...process.env, ...opts.env };
+  delete env.GITHUB_STEP_SUMMARY;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `${ROOT}bin/dev.js`, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
