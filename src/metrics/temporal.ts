@@ -1,0 +1,239 @@
+import type { DepthMap, Mask, RgbImage } from './types.js';
+import { ssim } from './ssim.js';
+import { DepthkitError } from '../errors.js';
+import { checkGrids, forwardBackwardMask, rgbPlanes, warpMap, type FlowField, type PairFlows } from './warp.js';
+
+/**
+ * Flow-based temporal consistency of a depth video (no ground truth needed). All functions take depth that is
+ * already aligned to metric scale where that matters (rTC and flicker are ratios; OPW normalises per frame).
+ * Flow convention (see warp.ts): `toPrev` maps frame t+1 to frame t, i.e. I_{t+1}(x) ~ I_t(x + toPrev(x)), which
+ * is what a backward warp of frame t onto frame t+1 needs; `toNext` is the opposite field, used only for the
+ * occlusion check. A constant depth video scores perfectly on OPW and rTC: report them next to accuracy.
+ */
+
+/** Shares of valid pixels whose frame-to-frame depth ratio stays under 1.01 and 1.05 (named for CSV columns). */
+export interface RtcScores {
+  rtc_101: number;
+  rtc_105: number;
+}
+
+export interface TemporalPairScores extends RtcScores {
+  opw: number;
+  flicker: number;
+  /** Pixels of frame t+1 that entered OPW/rTC (in-image, non-occluded, positive depth in both). */
+  validPixels: number;
+}
+
+export interface TemporalScores extends RtcScores {
+  /** Mean over pairs of the per-pair OPW (FMNet/NVDS sum over pairs; depthkit reports the mean so lengths compare). */
+  opw: number;
+  flicker: number;
+  pairs: TemporalPairScores[];
+}
+
+/** Median of the selected values (the mean of the two middle ones for an even count, as numpy). */
+function median(values: Float64Array): number {
+  const sorted = values.slice().sort();
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+/**
+ * Per-frame normalisation used by OPW: (d - median) / mean(|d - median|), statistics over the pixels where `mask`
+ * is 1 (all pixels without a mask). A constant map has zero deviation and normalises to zeros.
+ */
+export function normaliseMedianMad(depth: ArrayLike<number>, mask?: Mask): Float64Array {
+  const n = depth.length;
+  const picked: number[] = [];
+  for (let i = 0; i < n; i++) if (!mask || mask[i]) picked.push(depth[i]);
+  const med = median(Float64Array.from(picked));
+  let dev = 0;
+  for (const d of picked) dev += Math.abs(d - med);
+  dev /= picked.length;
+  const out = new Float64Array(n);
+  const scale = dev > 0 ? 1 / dev : 0;
+  for (let i = 0; i < n; i++) out[i] = (depth[i] - med) * scale;
+  return out;
+}
+
+/**
+ * Valid pixels of frame t+1 for a pair: the backward flow lands inside frame t, the pair passes the
+ * forward-backward check (warp.ts, Sundaram et al. constants), the depth of frame t+1 is finite and positive, and
+ * so are the (up to four) depths of frame t that the bilinear warp reads. `prevMask`/`nextMask` are optional extra
+ * validity masks of the two frames, applied the same way.
+ */
+export function pairValidity(prev: DepthMap, next: DepthMap, flows: PairFlows, prevMask?: Mask, nextMask?: Mask): Mask {
+  const { width, height } = next;
+  const prevOk = usableMask(prev, prevMask);
+  const nextOk = usableMask(next, nextMask);
+  const valid = forwardBackwardMask(flows.toPrev, flows.toNext);
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, i++) {
+      if (!valid[i]) continue;
+      const sx = x + flows.toPrev.u[i];
+      const sy = y + flows.toPrev.v[i];
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      const x1 = Math.min(x0 + 1, width - 1);
+      const y1 = Math.min(y0 + 1, height - 1);
+      const readsOk =
+        prevOk[y0 * width + x0] && prevOk[y0 * width + x1] && prevOk[y1 * width + x0] && prevOk[y1 * width + x1];
+      if (!nextOk[i] || !readsOk) valid[i] = 0;
+    }
+  }
+  return valid;
+}
+
+/** 1 where the depth is finite and positive (and `mask`, when given, is 1). */
+export function usableMask(depth: DepthMap, mask?: Mask): Mask {
+  const out = new Uint8Array(depth.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = usable(depth.data[i]) && (!mask || mask[i]) ? 1 : 0;
+  return out;
+}
+
+function usable(d: number): boolean {
+  return Number.isFinite(d) && d > 0;
+}
+
+/**
+ * OPW for one pair (FMNet eq. 10-11 after Cao et al.; NVDS's implementation): with d normalised per frame by
+ * normaliseMedianMad (statistics over the frame's finite positive depths, inside its mask when given),
+ * M = exp(-50 ||I_{t+1} - warp(I_t)||^2) (RGB in [0,1], squared L2 over the 3 channels),
+ * OPW = mean over valid pixels of M |d_{t+1} - warp(d_t)|. Lower is better; 0 for a perfectly consistent video.
+ */
+export function opwPair(
+  prev: DepthMap,
+  next: DepthMap,
+  prevImage: RgbImage,
+  nextImage: RgbImage,
+  toPrev: FlowField,
+  valid: Mask,
+  prevMask?: Mask,
+  nextMask?: Mask,
+): number {
+  const n = next.width * next.height;
+  const warpedDepth = warpMap(normaliseMedianMad(prev.data, usableMask(prev, prevMask)), toPrev).data;
+  const nextDepth = normaliseMedianMad(next.data, usableMask(next, nextMask));
+  const prevPlanes = rgbPlanes(prevImage.data, n).map((plane) => warpMap(plane, toPrev).data);
+  const nextPlanes = rgbPlanes(nextImage.data, n);
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (!valid[i]) continue;
+    let photometric = 0;
+    for (let c = 0; c < 3; c++) photometric += (nextPlanes[c][i] - prevPlanes[c][i]) ** 2;
+    sum += Math.exp(-50 * photometric) * Math.abs(nextDepth[i] - warpedDepth[i]);
+    count++;
+  }
+  return count ? sum / count : NaN;
+}
+
+/**
+ * rTC for one pair: share of valid pixels with max(d_{t+1} / warp(d_t), warp(d_t) / d_{t+1}) < threshold, for the
+ * thresholds 1.01 and 1.05 (named rtc_101, rtc_105 for CSV). Higher is better; 1 for a consistent video.
+ */
+export function rtcPair(prev: DepthMap, next: DepthMap, toPrev: FlowField, valid: Mask): RtcScores {
+  const warped = warpMap(prev.data, toPrev).data;
+  let in101 = 0;
+  let in105 = 0;
+  let count = 0;
+  for (let i = 0; i < valid.length; i++) {
+    if (!valid[i]) continue;
+    const ratio = Math.max(next.data[i] / warped[i], warped[i] / next.data[i]);
+    if (ratio < 1.01) in101++;
+    if (ratio < 1.05) in105++;
+    count++;
+  }
+  return count ? { rtc_101: in101 / count, rtc_105: in105 / count } : { rtc_101: NaN, rtc_105: NaN };
+}
+
+/**
+ * Flicker for a static shot (no flow): the mean over pixels where both depths are finite and positive (and `mask`
+ * is 1) of |d_{t+1} - d_t| / ((d_{t+1} + d_t) / 2), the relative frame-to-frame change of the same pixel.
+ * Lower is better; 0 when nothing changes. On a moving camera it measures motion as well, so read it on static shots.
+ */
+export function flickerPair(prev: DepthMap, next: DepthMap, mask?: Mask): number {
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < next.data.length; i++) {
+    const a = prev.data[i];
+    const b = next.data[i];
+    if (!usable(a) || !usable(b) || (mask && !mask[i])) continue;
+    sum += Math.abs(b - a) / ((a + b) / 2);
+    count++;
+  }
+  return count ? sum / count : NaN;
+}
+
+function meanOf(values: number[]): number {
+  const finite = values.filter(Number.isFinite);
+  return finite.length ? finite.reduce((s, v) => s + v, 0) / finite.length : NaN;
+}
+
+/**
+ * All flow-based scores of a sequence: per consecutive pair, then the mean over pairs (pairs without a valid pixel
+ * are left out of the mean). `flows[t]` belongs to the pair (t, t+1); frames and depths have the same length;
+ * optional per-frame `masks` (1 = use) restrict every score to the pixels kept in both frames of a pair.
+ */
+export function temporalScores(depths: DepthMap[], frames: RgbImage[], flows: PairFlows[], masks?: Mask[]): TemporalScores {
+  if (frames.length !== depths.length || flows.length !== Math.max(0, depths.length - 1)) {
+    throw new DepthkitError(
+      `temporal scores need one frame a depth map and one flow pair a step: got ${depths.length} depth maps, ` +
+        `${frames.length} frames, ${flows.length} flow pairs`,
+    );
+  }
+  const { width, height } = depths[0] ?? { width: 0, height: 0 };
+  checkGrids('temporal scores', width, height, [
+    ...depths.map((d) => d.data),
+    ...frames.map((f) => ({ length: f.data.length, channels: 3 })),
+    ...flows.flatMap((f) => [f.toPrev.u, f.toPrev.v, f.toNext.u, f.toNext.v]),
+    ...(masks ?? []),
+  ]);
+  if (masks && masks.length !== depths.length) throw new DepthkitError(`${masks.length} masks for ${depths.length} depth maps`);
+  const pairs: TemporalPairScores[] = [];
+  for (let t = 0; t + 1 < depths.length; t++) {
+    const valid = pairValidity(depths[t], depths[t + 1], flows[t], masks?.[t], masks?.[t + 1]);
+    const both = masks && masks[t].map((m, i) => (m && masks[t + 1][i] ? 1 : 0));
+    let validPixels = 0;
+    for (const v of valid) validPixels += v;
+    pairs.push({
+      opw: opwPair(depths[t], depths[t + 1], frames[t], frames[t + 1], flows[t].toPrev, valid, masks?.[t], masks?.[t + 1]),
+      ...rtcPair(depths[t], depths[t + 1], flows[t].toPrev, valid),
+      flicker: flickerPair(depths[t], depths[t + 1], both),
+      validPixels,
+    });
+  }
+  return {
+    opw: meanOf(pairs.map((p) => p.opw)),
+    rtc_101: meanOf(pairs.map((p) => p.rtc_101)),
+    rtc_105: meanOf(pairs.map((p) => p.rtc_105)),
+    flicker: meanOf(pairs.map((p) => p.flicker)),
+    pairs,
+  };
+}
+
+/**
+ * TCC (Li et al. 2021, "Enforcing Temporal Consistency in Video Depth Estimation"): the mean over consecutive
+ * pairs of SSIM(|D_t - D_{t+1}|, |G_t - G_{t+1}|) (ssim.ts; data range from the pair's two difference maps).
+ * Higher is better, 1 when the prediction changes exactly as the ground truth does. Needs ground truth; pixels where
+ * any of the four depths is not finite and positive get difference 0 in both maps.
+ */
+export function temporalChangeConsistency(pred: DepthMap[], gt: DepthMap[]): number {
+  if (pred.length !== gt.length) throw new DepthkitError(`TCC: ${pred.length} predicted frames, ${gt.length} ground-truth frames`);
+  checkGrids('TCC', gt[0]?.width ?? 0, gt[0]?.height ?? 0, [...pred, ...gt].map((d) => d.data));
+  const scores: number[] = [];
+  for (let t = 0; t + 1 < pred.length; t++) {
+    const { width, height } = gt[t];
+    const dp = new Float64Array(width * height);
+    const dg = new Float64Array(width * height);
+    for (let i = 0; i < dp.length; i++) {
+      const all = [pred[t].data[i], pred[t + 1].data[i], gt[t].data[i], gt[t + 1].data[i]];
+      if (!all.every(usable)) continue;
+      dp[i] = Math.abs(all[0] - all[1]);
+      dg[i] = Math.abs(all[2] - all[3]);
+    }
+    scores.push(ssim(dp, dg, width, height));
+  }
+  return meanOf(scores);
+}
