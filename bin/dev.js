@@ -1,5 +1,12 @@
 #!/usr/bin/env -S node --import tsx
-// Runs the TypeScript sources directly (no build step); oclif maps dist/commands to src/commands.
-import { execute } from '@oclif/core';
+// Runs the TypeScript sources directly, no build step: start it with tsx loaded (`node --import tsx bin/dev.js`,
+// or through the shebang). Commands are discovered in src/commands instead of dist/commands.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Config, execute } from '@oclif/core';
 
-await execute({ development: true, dir: import.meta.url });
+const root = fileURLToPath(new URL('..', import.meta.url));
+const pjson = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+pjson.oclif.commands = './src/commands';
+const config = await Config.load({ root, pjson });
+await execute({ loadOptions: config });

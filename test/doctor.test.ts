@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { depthkit } from './helpers/cli.js';
 import { parseFfmpegVersion, checkFfmpegVersion } from '../src/video/ffmpeg-locate.js';
 
 test('parseFfmpegVersion reads Debian, static and git banners', () => {
@@ -17,17 +17,15 @@ test('ffmpeg older than 5 is refused with a one-line error', () => {
 });
 
 test('depthkit doctor --json names a backend and the ffmpeg version', () => {
-  const out = execFileSync('node', ['bin/run.js', 'doctor', '--json'], { encoding: 'utf8' });
-  const report = JSON.parse(out);
+  const r = depthkit(['doctor', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
   assert.ok(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].includes(report.backend));
   assert.match(report.node, /^v\d+/);
   assert.equal(typeof report.ffmpeg.version, 'string');
 });
 
 test('a missing FFMPEG_PATH is a one-line error in doctor', () => {
-  const out = execFileSync('node', ['bin/run.js', 'doctor', '--json'], {
-    encoding: 'utf8',
-    env: { ...process.env, FFMPEG_PATH: '/nonexistent/ffmpeg' },
-  });
-  assert.match(JSON.parse(out).ffmpeg.problem, /ffmpeg not found at "\/nonexistent\/ffmpeg"/);
+  const r = depthkit(['doctor', '--json'], { env: { FFMPEG_PATH: '/nonexistent/ffmpeg' } });
+  assert.match(JSON.parse(r.stdout).ffmpeg.problem, /ffmpeg not found at "\/nonexistent\/ffmpeg"/);
 });

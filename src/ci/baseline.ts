@@ -1,10 +1,8 @@
 import { promises as fs } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { metaPath, readCsv, type CsvMeta } from '../io/csv.js';
-
-const require = createRequire(import.meta.url);
+import { DEPTHKIT_VERSION } from '../version.js';
 
 /** What `<baseline>.baseline.json` records about where a baseline came from. */
 export interface BaselineRecord {
@@ -32,7 +30,7 @@ export async function updateBaseline(candidate: string, baseline: string, now = 
   if (table.meta) await writeFileAtomic(metaPath(baseline), await fs.readFile(metaPath(candidate)));
   else await fs.rm(metaPath(baseline), { force: true });
   const record: BaselineRecord = {
-    depthkit_version: (require('../../package.json') as { version: string }).version,
+    depthkit_version: DEPTHKIT_VERSION,
     date: now.toISOString(),
     source: path.relative(path.dirname(path.resolve(baseline)), path.resolve(candidate)),
     rows: table.rows.length,

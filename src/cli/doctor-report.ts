@@ -1,10 +1,8 @@
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import { probeBackends, type BackendProbe, type BackendRequest, type TfBackendName } from '../model/backend.js';
 import { locateFfmpeg, checkFfmpegVersion } from '../video/ffmpeg-locate.js';
 import { errorMessage } from '../errors.js';
-
-const require = createRequire(import.meta.url);
+import { DEPTHKIT_VERSION } from '../version.js';
 
 export interface DoctorReport {
   depthkit: string;
@@ -33,7 +31,7 @@ export async function collectDoctorReport(request: BackendRequest = 'auto'): Pro
     ffmpeg = { path: null, problem: errorMessage(err) };
   }
   return {
-    depthkit: (require('../../package.json') as { version: string }).version,
+    depthkit: DEPTHKIT_VERSION,
     node: process.version,
     platform: `${os.platform()}-${os.arch()}`,
     cpus: os.availableParallelism(),

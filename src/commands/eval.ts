@@ -46,6 +46,7 @@ export default class Eval extends BaseCommand {
       gtScale: flags['gt-scale'],
     });
     await ensureWritableDir(flags.out);
+    const started = new Date().toISOString();
     const progress = createProgress('eval', 0, { enabled: !this.jsonEnabled(), unit: 'images' });
     const result = await evaluateFolder({
       predDir: flags.pred,
@@ -55,7 +56,7 @@ export default class Eval extends BaseCommand {
       concurrency: flags.concurrency,
       onImage: () => progress.tick(),
     }).finally(() => progress.stop());
-    const files = await writeEvalOutputs(flags.out, result, protocol);
+    const files = await writeEvalOutputs(flags.out, result, protocol, { started, inputs: { pred: flags.pred, gt: flags.gt } });
     if (result.resizedCount > 0) this.note(`note: ${result.resizedCount} prediction(s) resized (bilinear) to their ground truth's size`);
     if (result.unmatchedPred.length || result.unmatchedGt.length) {
       this.note(`note: ${result.unmatchedPred.length} prediction(s) and ${result.unmatchedGt.length} ground-truth file(s) had no partner`);

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
-import { createRequire } from 'node:module';
 import Papa from 'papaparse';
 import { FormatError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { DEPTHKIT_VERSION } from '../version.js';
 
 /** Flat protocol metadata kept beside a CSV in `<file>.meta.json` (crop, caps, alignment, scope, count, version). */
 export type CsvMeta = Record<string, string | number | boolean | null>;
@@ -14,9 +14,6 @@ export interface CsvTable {
   meta?: CsvMeta;
 }
 
-const require = createRequire(import.meta.url);
-// The same relative path holds from src/io and from dist/io.
-const DEPTHKIT_VERSION = (require('../../package.json') as { version: string }).version;
 
 export function metaPath(file: string): string {
   return `${file}.meta.json`;
