@@ -21,6 +21,11 @@ test('depthkit doctor --json names a backend and the ffmpeg version', () => {
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout);
   assert.ok(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].includes(report.backend));
+  assert.ok(['onnx-cuda', 'tensorflow-gpu', 'onnx', 'tensorflow', 'wasm', 'cpu'].includes(report.engine));
+  // Without a GPU and without the optional native packages, inference falls to ONNX Runtime on the CPU.
+  if (!report.engines.find((e: { name: string; available: boolean }) => e.name === 'onnx-cuda').available) {
+    assert.notEqual(report.engine, 'onnx-cuda');
+  }
   assert.match(report.node, /^v\d+/);
   assert.equal(typeof report.ffmpeg.version, 'string');
 });

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { probeBackends, type BackendProbe, type BackendRequest, type TfBackendName } from '../model/backend.js';
+import { chooseEngine, probeEngines, type EngineName, type EngineProbe } from '../model/engine.js';
 import { locateFfmpeg, checkFfmpegVersion } from '../video/ffmpeg-locate.js';
 import { errorMessage } from '../errors.js';
 import { DEPTHKIT_VERSION } from '../version.js';
@@ -12,11 +13,17 @@ export interface DoctorReport {
   backend: TfBackendName | null;
   backendRequest: BackendRequest;
   backends: BackendProbe[];
+  /** Inference engine `--backend auto` picks (ONNX Runtime or tfjs), and why. */
+  engine: EngineName;
+  engineReason: string;
+  engines: EngineProbe[];
   ffmpeg: { path: string; version: string; ok: boolean; problem?: string } | { path: null; problem: string };
 }
 
 export async function collectDoctorReport(request: BackendRequest = 'auto'): Promise<DoctorReport> {
   const backends = await probeBackends();
+  const engines = await probeEngines();
+  const { engine, reason: engineReason } = await chooseEngine('auto', engines);
   const chosen = request === 'auto' ? backends.find((b) => b.available) : backends.find((b) => b.name === request && b.available);
   let ffmpeg: DoctorReport['ffmpeg'];
   try {
@@ -38,6 +45,9 @@ export async function collectDoctorReport(request: BackendRequest = 'auto'): Pro
     backend: chosen?.name ?? null,
     backendRequest: request,
     backends,
+    engine,
+    engineReason,
+    engines,
     ffmpeg,
   };
 }
@@ -46,8 +56,9 @@ export function formatDoctorReport(r: DoctorReport): string {
   const lines = [
     `depthkit   ${r.depthkit}`,
     `node       ${r.node} (${r.platform}, ${r.cpus} cores)`,
-    `backend    ${r.backend ?? 'none'}${r.backendRequest === 'auto' ? ' (auto: first available below)' : ''}`,
-    ...r.backends.map((b) => `  ${b.available ? '+' : '-'} ${b.name.padEnd(15)} ${b.detail}`),
+    `inference  ${r.engine} (--backend auto: the first available below)`,
+    ...r.engines.map((b) => `  ${b.available ? '+' : '-'} ${b.name.padEnd(15)} ${b.detail}`),
+    `tfjs       ${r.backend ?? 'none'} (training and tfjs inference${r.backendRequest === 'auto' ? '; auto: first available of tensorflow-gpu, tensorflow, wasm, cpu' : ''})`,
     r.ffmpeg.path === null
       ? `ffmpeg     missing: ${r.ffmpeg.problem}`
       : `ffmpeg     ${r.ffmpeg.version} at ${r.ffmpeg.path}${r.ffmpeg.ok ? '' : ` (${r.ffmpeg.problem})`}`,

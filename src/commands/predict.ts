@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../cli/base.js';
+import { createProgress } from '../cli/progress.js';
+import { ensureWritableDir } from '../io/atomic.js';
+import { writeDepthMap } from '../io/depth-file.js';
+import { imageSize, listImages, readImage, resizeRgb } from '../io/image.js';
+import { resizeBilinear } from '../metrics/resize.js';
+import { ENGINE_REQUESTS, loadDepthModel, type EngineRequest } from '../model/engine.js';
+import { DepthkitError } from '../errors.js';
+
+/** Images in flight together: enough to keep a worker pool busy, few enough to bound memory. */
+const CHUNK = 4;
+
+export default class Predict extends BaseCommand {
+  static override description = 'Predict metric depth for still images (jpg, png, webp) with the CLIP + mirror model';
+
+  static override examples = ['<%= config.bin %> predict photos/ --checkpoint depth.safetensors --clip clip/model.safetensors --out depth/ --save png16'];
+
+  static override args = { input: Args.string({ description: 'an image, a folder of images, or a glob such as "frames/*.jpg"', required: true }) };
+
+  static override flags = {
+    checkpoint: Flags.string({ description: 'depthkit checkpoint (.safetensors)', required: true }),
+    clip: Flags.string({ description: 'Hugging Face CLIP model.safetensors (default: $DEPTHKIT_CLIP)' }),
+    out: Flags.string({ description: 'output folder: one depth file per image, same stem', required: true }),
+    save: Flags.string({ description: 'npy = float32 metres; png16 = uint16 millimetres', options: ['npy', 'png16'], default: 'npy' }),
+    backend: Flags.string({ description: 'engine (auto prefers ONNX Runtime CUDA, tfjs-node-gpu, ONNX Runtime CPU, wasm, cpu)', options: [...ENGINE_REQUESTS], default: 'auto' }),
+    workers: Flags.integer({ description: 'tfjs wasm/cpu: model copies in worker threads (default: one per core)', min: 1 }),
+  };
+
+  async run() {
+    const { args, flags } = await this.parse(Predict);
+    const format = flags.save as 'npy' | 'png16';
+    const files = await listImages(args.input);
+    const ext = format === 'npy' ? '.npy' : '.png';
+    const outputs = files.map((f) => path.join(flags.out, `${path.parse(f).name}${ext}`));
+    const clash = outputs.find((o, i) => outputs.indexOf(o) !== i);
+    if (clash) throw new DepthkitError(`two inputs would both write ${path.basename(clash)}`, { file: args.input });
+    // Every input is checked and the folder made before the model loads: a bad file fails fast, nothing is written.
+    const sizes = await Promise.all(files.map(imageSize));
+    await ensureWritableDir(flags.out);
+    const verbose = flags.verbose && !this.jsonEnabled() ? (line: string) => this.note(line) : undefined;
+    const model = await loadDepthModel({ checkpoint: flags.checkpoint, clip: flags.clip, backend: flags.backend as EngineRequest, workers: flags.workers, verbose });
+    const { width, height } = model.inputSize;
+    const progress = createProgress('predict', files.length, { enabled: !this.jsonEnabled(), unit: 'images' });
+    const started = performance.now();
+    try {
+      for (let i = 0; i < files.length; i += CHUNK) {
+        const batch = files.slice(i, i + CHUNK);
+        const frames = await Promise.all(batch.map(async (f) => resizeRgb(await readImage(f), width, height)));
+        const depth = await model.predict(frames);
+        for (const [j, d] of depth.entries()) {
+          const size = sizes[i + j];
+          await writeDepthMap(outputs[i + j], resizeBilinear(d, size.width, size.height), format, { scale: format === 'png16' ? 1000 : 1 });
+          progress.tick();
+        }
+      }
+    } finally {
+      progress.stop();
+      await model.dispose();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    this.note(`wrote ${files.length} depth map(s) to ${flags.out} (${model.description}, ${(files.length / seconds).toFixed(2)} images/s)`);
+    return { model: model.description, format, scale: format === 'png16' ? 1000 : 1, images: files.map((input, k) => ({ input, output: outputs[k] })), seconds };
+  }
+}
