@@ -1,70 +1,61 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
-import { createProgress } from '../cli/progress.js';
+import { createProgress, silentProgress, type Progress } from '../cli/progress.js';
 import { formatTable, displayPath } from '../cli/table.js';
-import { resolveProtocol, protocolRecord } from '../eval/protocol.js';
-import { evaluateFolder, PER_IMAGE_COLUMNS, SUMMARY_COLUMNS } from '../eval/folder.js';
-import { writeEvalOutputs } from '../eval/outputs.js';
-import { ensureWritableDir } from '../io/atomic.js';
-import { METRIC_NAMES } from '../metrics/accuracy.js';
-import { floatFlag } from '../cli/flags.js';
+import { protocolFlags, protocolFromFlags } from '../cli/protocol-flags.js';
+import { benchmarkFlags } from '../cli/eval-flags.js';
+import { runFolderEval } from '../eval/run-folder.js';
+import { datasetOptions, describeDatasetRun, runDatasetEval } from '../eval/dataset.js';
+import { writeEvalPlots } from '../report/plots.js';
+import { writeEvalWorstStrips } from '../report/strips.js';
+import { DepthkitError } from '../errors.js';
 
 export default class Eval extends BaseCommand {
-  static override description = 'Evaluate depth predictions against ground truth (folders paired by file name stem)';
+  static override description = 'Evaluate depth predictions against ground truth: folders paired by file name stem, or a benchmark split (NYU, KITTI)';
 
   static override examples = [
     '<%= config.bin %> eval --pred preds/ --gt kitti_gt/ --dataset kitti',
     '<%= config.bin %> eval --pred preds/ --gt gt/ --align median --crop none --max-depth 10 --gt-scale 1000',
+    '<%= config.bin %> eval --dataset kitti --split eigen_benchmark --data-path kitti_raw/ --gt-path data_depth_annotated/ --pred preds/',
+    '<%= config.bin %> eval --dataset nyu --data-path nyu_depth_v2_labeled.mat --checkpoint depth.safetensors --shard 1/4 --out part1',
   ];
 
   static override flags = {
-    pred: Flags.string({ description: 'folder of predictions (.npy, 16-bit .png, .pfm)', required: true }),
-    gt: Flags.string({ description: 'folder of ground-truth depth (.png 16-bit, .npy, .pfm)', required: true }),
-    dataset: Flags.string({ description: 'protocol defaults: kitti = garg crop, 1e-3..80 m, gt/256; nyu = eigen crop, 1e-3..10 m, gt/1000', options: ['kitti', 'nyu'] }),
-    crop: Flags.string({ description: 'evaluation crop', options: ['none', 'garg', 'eigen'] }),
-    'min-depth': floatFlag({ description: 'minimum valid depth in metres (exclusive)' }),
-    'max-depth': floatFlag({ description: 'maximum valid depth in metres (exclusive); predictions are clamped to it' }),
-    align: Flags.string({ description: 'alignment of relative predictions', options: ['none', 'median', 'scale', 'scale-shift'] }),
-    'align-space': Flags.string({ description: 'least-squares space for scale / scale-shift', options: ['depth', 'disparity'] }),
-    'pred-scale': floatFlag({ description: 'raw prediction values are divided by this (default 1)' }),
-    'gt-scale': floatFlag({ description: 'raw ground-truth PNG values are divided by this (default 256 kitti, 1000 nyu, else 1)' }),
+    pred: Flags.string({ description: 'folder of predictions (.npy, 16-bit .png, .pfm); with --data-path named by split entry (docs/datasets.md)' }),
+    gt: Flags.string({ description: 'folder of ground-truth depth (.png 16-bit, .npy, .pfm)', exclusive: ['data-path'] }),
+    ...benchmarkFlags,
+    ...protocolFlags,
     'skip-invalid': Flags.boolean({ description: 'drop images whose ground truth has no valid pixel instead of failing', default: false }),
     concurrency: Flags.integer({ description: 'images read and evaluated at once (default: 2 per core)', min: 1 }),
-    out: Flags.string({ description: 'output folder for per_image.csv and summary.csv', default: 'depthkit-eval' }),
+    plots: Flags.boolean({ description: 'write plots/ (histograms) and strips/ (worst images) beside the CSVs', default: true, allowNo: true }),
+    out: Flags.string({ description: 'output folder for per_image.csv, summary.csv, run.json', default: 'depthkit-eval' }),
   };
 
   async run() {
     const { flags } = await this.parse(Eval);
-    const protocol = resolveProtocol({
-      dataset: flags.dataset as never,
-      crop: flags.crop as never,
-      minDepth: flags['min-depth'],
-      maxDepth: flags['max-depth'],
-      align: flags.align as never,
-      alignSpace: flags['align-space'] as never,
-      predScale: flags['pred-scale'],
-      gtScale: flags['gt-scale'],
-    });
-    await ensureWritableDir(flags.out);
-    const started = new Date().toISOString();
-    const progress = createProgress('eval', 0, { enabled: !this.jsonEnabled(), unit: 'images' });
-    const result = await evaluateFolder({
-      predDir: flags.pred,
-      gtDir: flags.gt,
-      protocol,
-      skipInvalid: flags['skip-invalid'],
-      concurrency: flags.concurrency,
-      onImage: () => progress.tick(),
-    }).finally(() => progress.stop());
-    const files = await writeEvalOutputs(flags.out, result, protocol, { started, inputs: { pred: flags.pred, gt: flags.gt } });
-    if (result.resizedCount > 0) this.note(`note: ${result.resizedCount} prediction(s) resized (bilinear) to their ground truth's size`);
-    if (result.unmatchedPred.length || result.unmatchedGt.length) {
-      this.note(`note: ${result.unmatchedPred.length} prediction(s) and ${result.unmatchedGt.length} ground-truth file(s) had no partner`);
+    const protocol = protocolFromFlags(flags);
+    let progress: Progress = silentProgress;
+    const onStart = (n: number) => (progress = createProgress('eval', n, { enabled: !this.jsonEnabled(), unit: 'images' }));
+    let run;
+    if (flags['data-path']) {
+      const report = await runDatasetEval(datasetOptions({ ...flags, 'data-path': flags['data-path'] }, protocol, {
+        onStart,
+        onImage: () => progress.tick(),
+        verbose: flags.verbose && !this.jsonEnabled() ? (line) => this.note(line) : undefined,
+      })).finally(() => progress.stop());
+      run = { ...describeDatasetRun(report), files: report.files };
+    } else {
+      if (!flags.pred || !flags.gt) throw new DepthkitError('pass --pred and --gt (folders), or --dataset with --data-path (a benchmark split)');
+      onStart(0);
+      const o = { pred: flags.pred, gt: flags.gt, out: flags.out, protocol, skipInvalid: flags['skip-invalid'], concurrency: flags.concurrency };
+      run = await runFolderEval({ ...o, onImage: () => progress.tick() }).finally(() => progress.stop());
+      if (flags.plots) run.files.push(...(await writeEvalWorstStrips(flags.out)));
     }
-    if (result.skipped.length) this.note(`note: skipped ${result.skipped.length} image(s) without valid ground truth`);
-    this.log(formatTable(SUMMARY_COLUMNS, [[result.summary.count, ...METRIC_NAMES.map((m) => result.summary[m])]]));
-    this.log(`protocol: ${Object.entries(protocolRecord(protocol)).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-    this.log(`wrote ${files.map(displayPath).join(', ')}`);
-    return { summary: result.summary, protocol: protocolRecord(protocol), files, resized: result.resizedCount, skipped: result.skipped, columns: PER_IMAGE_COLUMNS };
+    if (flags.plots) run.files.push(...(await writeEvalPlots(flags.out)));
+    for (const line of run.notes) this.note(line);
+    this.log(formatTable(['count', ...run.json.table.columns], [[run.json.summary.count, ...run.json.table.values]]));
+    this.log(`protocol: ${Object.entries(run.json.protocol).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    this.log(`wrote ${run.files.map(displayPath).join(', ')}`);
+    return run.json;
   }
 }

@@ -4,6 +4,7 @@ import { readDepthMap } from '../io/depth-file.js';
 import { evaluateImage, meanMetrics, METRIC_NAMES, type Metrics } from '../metrics/accuracy.js';
 import { resolveCrop } from '../metrics/crop.js';
 import { DepthkitError } from '../errors.js';
+import type { DepthMap } from '../metrics/types.js';
 import type { EvalProtocol } from './protocol.js';
 import { mapConcurrent } from './concurrency.js';
 
@@ -39,6 +40,20 @@ export interface FolderEvalOptions {
 export const PER_IMAGE_COLUMNS = ['name', ...METRIC_NAMES, 'valid_pixels', 'resized', 'align_scale', 'align_shift'];
 export const SUMMARY_COLUMNS = ['count', ...METRIC_NAMES];
 
+/** One image's row under the protocol (crop from the ground truth's size); valid_pixels 0 means NaN metrics. */
+export function evaluatePair(name: string, pred: DepthMap, gt: DepthMap, p: EvalProtocol): ImageRow {
+  const crop = resolveCrop(p.crop, p.dataset ?? undefined, gt.width, gt.height);
+  const r = evaluateImage(pred, gt, { minDepth: p.minDepth, maxDepth: p.maxDepth, crop, align: p.align, alignSpace: p.alignSpace });
+  return {
+    name,
+    ...r.metrics,
+    valid_pixels: r.valid_pixels,
+    resized: r.resized ? 1 : 0,
+    align_scale: r.alignment.scale,
+    align_shift: r.alignment.shift,
+  };
+}
+
 /** Evaluates every prediction against the ground truth file with the same name stem. */
 export async function evaluateFolder(opts: FolderEvalOptions): Promise<FolderEvalResult> {
   const { pairs, unmatchedPred, unmatchedGt } = await pairByStem(opts.predDir, opts.gtDir);
@@ -54,15 +69,8 @@ export async function evaluateFolder(opts: FolderEvalOptions): Promise<FolderEva
       readDepthMap(pair.pred, { scale: p.predScale }),
       readDepthMap(pair.gt, { scale: p.gtScale }),
     ]);
-    const crop = resolveCrop(p.crop, p.dataset ?? undefined, gt.width, gt.height);
-    const r = evaluateImage(pred, gt, {
-      minDepth: p.minDepth,
-      maxDepth: p.maxDepth,
-      crop,
-      align: p.align,
-      alignSpace: p.alignSpace,
-    });
-    if (r.valid_pixels === 0) {
+    const row = evaluatePair(pair.name, pred, gt, p);
+    if (row.valid_pixels === 0) {
       if (opts.skipInvalid) {
         skipped.push(pair.name);
         return undefined;
@@ -72,14 +80,6 @@ export async function evaluateFolder(opts: FolderEvalOptions): Promise<FolderEva
         { file: pair.gt },
       );
     }
-    const row: ImageRow = {
-      name: pair.name,
-      ...r.metrics,
-      valid_pixels: r.valid_pixels,
-      resized: r.resized ? 1 : 0,
-      align_scale: r.alignment.scale,
-      align_shift: r.alignment.shift,
-    };
     opts.onImage?.(row);
     return row;
   });

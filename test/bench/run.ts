@@ -1,6 +1,6 @@
 /**
  * `npm run bench [section ...]`: measures speed and memory as ratios within one run (never as test assertions).
- * Sections: eval, model, onnx (add more in test/bench/). Results are printed and saved to .bench/results.json.
+ * Sections: eval, model, onnx, video (add more in test/bench/). Results are printed and saved to .bench/results.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -10,6 +10,7 @@ const sections: Record<string, () => Promise<BenchRow[]>> = {
   eval: async () => (await import('./eval.js')).benchEval(),
   model: async () => (await import('./model.js')).benchModel(),
   onnx: async () => (await import('./onnx.js')).benchOnnx(),
+  video: async () => (await import('./video.js')).benchVideo(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,0 +1,273 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DepthkitError } from '../errors.js';
+import { ensureWritableDir } from '../io/atomic.js';
+import { metaPath, readCsv, writeCsv, type CsvMeta } from '../io/csv.js';
+import { meanMetrics } from '../metrics/accuracy.js';
+import type { DepthModel } from '../model/depth-model.js';
+import type { EngineRequest } from '../model/engine.js';
+import { findMissing, missingError, type MissingEntry } from '../data/missing.js';
+import { matSource, type NyuDepthKey } from '../data/nyu-mat.js';
+import { indexPredictions } from '../data/predictions.js';
+import { filePredictor, modelPredictor, type Predictor } from '../data/predictor.js';
+import { treeSource, type DatasetSource } from '../data/source.js';
+import { loadNyuTestIndices, loadSplit, nyuMatIndex, type SplitEntry, type SplitList, type SplitName } from '../data/split.js';
+import { PAPER_COLUMNS } from '../data/table.js';
+import { mapConcurrent } from './concurrency.js';
+import { evaluatePair, PER_IMAGE_COLUMNS, type FolderEvalResult, type ImageRow } from './folder.js';
+import { writeEvalOutputs } from './outputs.js';
+import { protocolRecord, type DatasetName, type EvalProtocol } from './protocol.js';
+import { formatShard, parseShard, rowsFromCsv, shardSlice, type Shard } from './shard.js';
+
+export const PARTIAL_FILE = 'per_image.partial.csv';
+
+export interface DatasetEvalOptions {
+  dataset: DatasetName;
+  split: SplitName;
+  /** The dataset's folder (BTS layout) or, for NYU, nyu_depth_v2_labeled.mat. */
+  dataPath: string;
+  /** Ground-truth folder when it is not dataPath (KITTI's data_depth_annotated, as BTS's --gt_path). */
+  gtPath?: string;
+  /** Folder of another model's predictions (docs/datasets.md: naming)... */
+  pred?: string;
+  /** ...or the built-in model, loaded only once the dataset checked out. */
+  model?: () => Promise<DepthModel>;
+  protocol: EvalProtocol;
+  /** First N entries of the list (after `None` ground truth is dropped), before sharding. */
+  limit?: number;
+  shard?: Shard;
+  /** Continue from outDir's per_image.partial.csv, skipping the images it holds. */
+  resume?: boolean;
+  allowMissing?: boolean;
+  skipInvalid?: boolean;
+  concurrency?: number;
+  /** Images between two atomic rewrites of per_image.partial.csv. */
+  flushEvery?: number;
+  /** NYU .mat only: which depth array is the ground truth (BTS extracts rawDepths). */
+  matDepth?: NyuDepthKey;
+  outDir: string;
+  started: string;
+  /** Called once the images to evaluate are known (resumed ones excluded). */
+  onStart?: (total: number) => void;
+  onImage?: (row: ImageRow) => void;
+}
+
+export interface DatasetEvalReport {
+  result: FolderEvalResult;
+  protocol: EvalProtocol;
+  meta: CsvMeta;
+  files: string[];
+  missing: MissingEntry[];
+  /** Images taken from the partial file of an earlier run. */
+  resumed: number;
+  noGt: number;
+}
+
+/** Metadata of a dataset run in a fixed key order, shared by single runs, partial files and merges. */
+export function datasetMeta(identity: CsvMeta, n: { shard: string; entries: number; count: number; missing: number; skipped: number; resized: number }): CsvMeta {
+  return { ...identity, shard: n.shard, entries: n.entries, count: n.count, missing: n.missing, skipped: n.skipped, resized: n.resized };
+}
+
+async function openSource(opts: DatasetEvalOptions, list: SplitList, isMat: boolean, gtScale: number): Promise<DatasetSource> {
+  if (!isMat) return treeSource(opts.dataPath, opts.gtPath ?? opts.dataPath, gtScale);
+  if (opts.dataset !== 'nyu') throw new DepthkitError('a file as --data-path is read as the NYU labeled .mat; KITTI needs its folder', { file: opts.dataPath });
+  const indices = new Set(await loadNyuTestIndices());
+  const stray = list.entries.find((e) => !indices.has(nyuMatIndex(e)));
+  if (stray || indices.size !== list.entries.length) throw new DepthkitError(`${list.file} and splits/nyu_test_indices.txt disagree${stray ? ` on ${stray.rgb}` : ''}`);
+  return matSource(opts.dataPath, opts.matDepth);
+}
+
+/** Rows of an earlier interrupted run of the same settings, by image name (none when there is no partial file). */
+async function readPartial(file: string, meta: CsvMeta): Promise<Map<string, ImageRow>> {
+  if (!(await fs.access(file).then(() => true, () => false))) return new Map();
+  const table = await readCsv(file);
+  const old = table.meta ?? {};
+  const diff = Object.keys(meta).find((k) => old[k] !== meta[k]);
+  if (diff !== undefined) {
+    throw new DepthkitError(`was written with other settings (${diff}: ${old[diff] ?? 'absent'} vs ${meta[diff]}); delete it or run without --resume`, { file });
+  }
+  return new Map(rowsFromCsv(table, file).map((r) => [r.name, r]));
+}
+
+interface Work {
+  entries: SplitEntry[];
+  source: DatasetSource;
+  predictor: Predictor;
+  protocol: EvalProtocol;
+  done: Map<string, ImageRow>;
+  flushEvery: number;
+  flush: (rows: ImageRow[]) => Promise<void>;
+  onImage?: (row: ImageRow) => void;
+}
+
+/** One row per entry, in split order; an entry without valid ground truth gets valid_pixels 0 and NaN metrics. */
+async function evaluateEntries(w: Work): Promise<ImageRow[]> {
+  const todo = w.entries.filter((e) => !w.done.has(e.name));
+  const ordered = () => w.entries.filter((e) => w.done.has(e.name)).map((e) => w.done.get(e.name)!);
+  for (let start = 0; start < todo.length; start += w.flushEvery) {
+    const chunk = todo.slice(start, start + w.flushEvery);
+    const batches = Array.from({ length: Math.ceil(chunk.length / w.predictor.batchSize) }, (_, i) => chunk.slice(i * w.predictor.batchSize, (i + 1) * w.predictor.batchSize));
+    await mapConcurrent(batches, w.predictor.concurrency, async (batch) => {
+      const [preds, gts] = await Promise.all([w.predictor.predict(batch), Promise.all(batch.map((e) => w.source.readGt(e)))]);
+      batch.forEach((e, i) => {
+        const row = evaluatePair(e.name, preds[i], gts[i], w.protocol);
+        w.done.set(e.name, row);
+        w.onImage?.(row);
+      });
+    });
+    await w.flush(ordered());
+  }
+  return ordered();
+}
+
+/**
+ * `depthkit eval --dataset nyu|kitti --data-path`: the split list (limited, sharded), the dataset checked against it
+ * before anything runs, every image evaluated by the protocol, per_image/summary/table written. Progress is saved
+ * to per_image.partial.csv as it goes, so that `resume` continues an interrupted run to the same result.
+ */
+export async function runDatasetEval(opts: DatasetEvalOptions): Promise<DatasetEvalReport> {
+  if (!opts.pred === !opts.model) throw new DepthkitError('dataset evaluation needs either --pred <folder of predictions> or --checkpoint (the built-in model)');
+  const list = await loadSplit(opts.dataset, opts.split);
+  const limited = opts.limit === undefined ? list.entries : list.entries.slice(0, opts.limit);
+  const wanted = shardSlice(limited, opts.shard);
+  const st = await fs.stat(opts.dataPath).catch(() => undefined);
+  if (!st) throw new DepthkitError('dataset not found (depthkit never downloads datasets: see docs/datasets.md)', { file: opts.dataPath });
+  // The .mat holds metres as float; only PNG ground truth has a scale.
+  const protocol = st.isFile() ? { ...opts.protocol, gtScale: 1 } : opts.protocol;
+  const source = await openSource(opts, list, st.isFile(), protocol.gtScale);
+  try {
+    const predFiles = opts.pred ? await indexPredictions(opts.pred, wanted) : undefined;
+    const missing = await findMissing(wanted, async (e) => {
+      const files = await source.missingFiles(e, !predFiles);
+      return predFiles && !predFiles.get(e.name) ? [...files, path.join(opts.pred!, `${e.name}.npy`)] : files;
+    });
+    if (missing.length && !opts.allowMissing) throw missingError(missing, wanted.length, `images of the ${opts.dataset} ${opts.split} split`);
+    const absent = new Set(missing.map((m) => m.entry.name));
+    const entries = wanted.filter((e) => !absent.has(e.name));
+    if (entries.length === 0) throw new DepthkitError(`none of the ${wanted.length} images of the split is complete under ${source.location}`);
+    await ensureWritableDir(opts.outDir);
+
+    const identity: CsvMeta = { split: opts.split, layout: source.layout, limit: opts.limit ?? 'none', no_gt: list.noGt, predictions: predFiles ? 'files' : 'model' };
+    const partialFile = path.join(opts.outDir, PARTIAL_FILE);
+    const partialMeta: CsvMeta = { ...protocolRecord(protocol), ...identity, shard: formatShard(opts.shard), entries: wanted.length };
+    const done = opts.resume ? await readPartial(partialFile, partialMeta) : new Map<string, ImageRow>();
+    const names = new Set(entries.map((e) => e.name));
+    for (const name of done.keys()) if (!names.has(name)) done.delete(name);
+    const resumed = done.size;
+    const concurrency = opts.concurrency ?? os.availableParallelism() * 2;
+    const model = opts.model ? await opts.model() : undefined;
+    let all: ImageRow[];
+    try {
+      const predictor = model ? modelPredictor(model, source, opts.dataset) : filePredictor(predFiles!, protocol.predScale, concurrency);
+      opts.onStart?.(entries.length - resumed);
+      all = await evaluateEntries({
+        entries, source, predictor, protocol, done, onImage: opts.onImage,
+        flushEvery: opts.flushEvery ?? Math.max(16, concurrency),
+        flush: (rows) => writeCsv(partialFile, rows as unknown as Record<string, number | string>[], PER_IMAGE_COLUMNS, partialMeta),
+      });
+    } finally {
+      await model?.dispose();
+    }
+    const invalid = all.filter((r) => r.valid_pixels === 0);
+    if (invalid.length && !opts.skipInvalid) {
+      throw new DepthkitError(`ground truth of ${invalid[0].name} has no valid pixel (${protocol.minDepth} < depth < ${protocol.maxDepth} inside crop ${protocol.crop}); use --skip-invalid to drop such images`);
+    }
+    const rows = all.filter((r) => r.valid_pixels > 0);
+    if (rows.length === 0) throw new DepthkitError(`no image of the split has valid ground truth under ${source.location}`);
+    const result: FolderEvalResult = {
+      rows,
+      summary: { count: rows.length, ...meanMetrics(rows) },
+      skipped: invalid.map((r) => r.name),
+      unmatchedPred: [],
+      unmatchedGt: [],
+      resizedCount: rows.filter((r) => r.resized).length,
+    };
+    const meta = datasetMeta(identity, {
+      shard: formatShard(opts.shard), entries: wanted.length, count: rows.length, missing: missing.length, skipped: invalid.length, resized: result.resizedCount,
+    });
+    const inputs = { dataset: opts.dataset, data_path: opts.dataPath, gt_path: opts.gtPath ?? opts.dataPath, pred: opts.pred ?? null, model: model?.description ?? null };
+    const files = await writeEvalOutputs(opts.outDir, result, protocol, { started: opts.started, inputs }, { meta, table: PAPER_COLUMNS[opts.dataset] });
+    await Promise.all([partialFile, metaPath(partialFile)].map((f) => fs.rm(f, { force: true })));
+    return { result, protocol, meta, files, missing, resumed, noGt: list.noGt };
+  } finally {
+    source.close();
+  }
+}
+
+/** The eval command's flags that benchmark mode reads. */
+export interface DatasetFlags {
+  dataset?: string;
+  split: string;
+  'data-path': string;
+  'gt-path'?: string;
+  pred?: string;
+  checkpoint?: string;
+  clip?: string;
+  backend: string;
+  workers?: number;
+  limit?: number;
+  shard?: string;
+  resume: boolean;
+  'allow-missing': boolean;
+  'skip-invalid': boolean;
+  concurrency?: number;
+  out: string;
+}
+
+export function datasetOptions(
+  flags: DatasetFlags,
+  protocol: EvalProtocol,
+  hooks: Pick<DatasetEvalOptions, 'onStart' | 'onImage'> & { verbose?: (line: string) => void },
+): DatasetEvalOptions {
+  if (!protocol.dataset) throw new DepthkitError('--data-path needs --dataset kitti or --dataset nyu');
+  const { checkpoint } = flags;
+  return {
+    dataset: protocol.dataset,
+    split: flags.split as SplitName,
+    dataPath: flags['data-path'],
+    gtPath: flags['gt-path'],
+    pred: flags.pred,
+    // Loaded lazily so that evaluating prediction files never loads an inference engine.
+    model: checkpoint
+      ? async () => (await import('../model/engine.js')).loadDepthModel({
+        checkpoint, clip: flags.clip, backend: flags.backend as EngineRequest, workers: flags.workers, verbose: hooks.verbose,
+      })
+      : undefined,
+    protocol,
+    limit: flags.limit,
+    shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
+    resume: flags.resume,
+    allowMissing: flags['allow-missing'],
+    skipInvalid: flags['skip-invalid'],
+    concurrency: flags.concurrency,
+    outDir: flags.out,
+    started: new Date().toISOString(),
+    onStart: hooks.onStart,
+    onImage: hooks.onImage,
+  };
+}
+
+/** Notes for stderr and the --json object of a benchmark run. */
+export function describeDatasetRun(r: DatasetEvalReport) {
+  const notes: string[] = [];
+  if (r.noGt) notes.push(`note: ${r.noGt} line(s) of the ${r.meta.split} list have no ground truth (None) and are not evaluated`);
+  if (r.missing.length) notes.push(`note: ${r.missing.length} image(s) missing from the dataset or predictions were not evaluated (--allow-missing)`);
+  if (r.resumed) notes.push(`note: resumed: ${r.resumed} image(s) taken from the interrupted run`);
+  if (r.result.resizedCount) notes.push(`note: ${r.result.resizedCount} prediction(s) resized (bilinear) to their ground truth's size`);
+  if (r.result.skipped.length) notes.push(`note: skipped ${r.result.skipped.length} image(s) without valid ground truth`);
+  const columns = PAPER_COLUMNS[r.protocol.dataset!];
+  return {
+    notes,
+    json: {
+      summary: r.result.summary,
+      table: { columns: [...columns], values: columns.map((m) => r.result.summary[m]) },
+      protocol: protocolRecord(r.protocol),
+      run: r.meta,
+      missing: r.missing.flatMap((m) => m.files),
+      skipped: r.result.skipped,
+      files: r.files,
+      columns: PER_IMAGE_COLUMNS,
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { DepthkitError } from '../errors.js';
+import { DEPTH_EXTENSIONS, readDepthMap, toUint16, writeDepthMap } from '../io/depth-file.js';
+import { resizeRgb } from '../io/image.js';
+import { readInput } from '../io/npy.js';
+import { listNpzKeys, npyStack, openNpzStack, type NpyStack } from '../io/npz.js';
+import { resizeBilinear } from '../metrics/resize.js';
+import type { DepthMap, RgbImage } from '../metrics/types.js';
+import type { DepthModel } from '../model/depth-model.js';
+
+/** Relative models output disparity (larger = nearer); metric models depth in metres. */
+export type DepthKind = 'depth' | 'disparity';
+export type SaveFormat = 'png16' | 'npy' | 'none';
+
+/** Stored value = depth * scale: PNG in millimetres, npy in metres. */
+export const SAVE_SCALE: Record<Exclude<SaveFormat, 'none'>, number> = { png16: 1000, npy: 1 };
+
+/** One frame as the metrics see it: its index in the original stream and its RGB at the analysis size. */
+export interface AnalysisFrame {
+  index: number;
+  rgb: RgbImage;
+}
+
+/**
+ * Where the depth of each video frame comes from: the built-in model, or files another model wrote. Maps come
+ * back at the analysis size (the frame's size), in the source's own values (depth or disparity, see `kind`).
+ */
+export interface DepthSource {
+  readonly name: string;
+  readonly kind: DepthKind;
+  readonly description: string;
+  /** Frames the files hold (stream indices 0..count-1); undefined for a model, which has every frame. */
+  readonly count?: number;
+  /** Native size of the stored maps when they are not the analysis size (first frame seen); for the notes. */
+  resizedFrom?: { width: number; height: number };
+  depthAt(frame: AnalysisFrame): Promise<DepthMap>;
+  close(): Promise<void>;
+}
+
+export const frameFile = (dir: string, index: number, ext: string): string => path.join(dir, `${String(index).padStart(6, '0')}${ext}`);
+
+/** Resizes to the frame's size when needed, remembering the first native size for the run's notes. */
+function toAnalysis(source: DepthSource, map: DepthMap, frame: AnalysisFrame): DepthMap {
+  const { width, height } = frame.rgb;
+  if (map.width === width && map.height === height) return map;
+  source.resizedFrom ??= { width: map.width, height: map.height };
+  return resizeBilinear(map, width, height);
+}
+
+export interface ModelSourceOptions {
+  name?: string;
+  /** Folder for the per-frame depth files (`--save`); none = nothing written, nothing resumed. */
+  saveDir?: string;
+  save: SaveFormat;
+  /** Frames whose depth file exists are read back instead of predicted. */
+  resume: boolean;
+}
+
+/**
+ * The built-in model as a source. Frames are resized to the model's input with sharp, predictions resized back
+ * to the analysis size. With --save png16 the map is rounded to millimetres BEFORE it is measured, so that a
+ * resumed run (which reads the PNG back) scores exactly what the first run scored.
+ */
+export function modelSource(model: DepthModel, opts: ModelSourceOptions): DepthSource {
+  const ext = opts.save === 'npy' ? '.npy' : '.png';
+  const save = opts.save === 'none' || !opts.saveDir ? undefined : { dir: opts.saveDir, format: opts.save, scale: SAVE_SCALE[opts.save] };
+  const source: DepthSource = {
+    name: opts.name ?? 'model',
+    kind: 'depth',
+    description: model.description,
+    async depthAt(frame) {
+      const file = save && frameFile(save.dir, frame.index, ext);
+      if (file && opts.resume) {
+        const stored = await readDepthMap(file, { scale: save.scale }).catch(() => undefined);
+        if (stored) return toAnalysis(source, stored, frame);
+      }
+      const input = await resizeRgb(frame.rgb, model.inputSize.width, model.inputSize.height);
+      const [pred] = await model.predict([input]);
+      const map = resizeBilinear(pred, frame.rgb.width, frame.rgb.height);
+      if (!save || !file) return map;
+      if (save.format === 'png16') {
+        const mm = toUint16(map.data, save.scale);
+        for (let i = 0; i < mm.length; i++) map.data[i] = mm[i] / save.scale;
+      }
+      await writeDepthMap(file, map, save.format, { scale: save.scale });
+      return map;
+    },
+    close: () => model.dispose(),
+  };
+  return source;
+}
+
+export interface FileSourceOptions {
+  /** Raw values are divided by this (default 1). */
+  scale: number;
+  kind: DepthKind;
+  /** Array name inside an .npz (default: its only array). */
+  key?: string;
+}
+
+/** `name=source` or `source` (the name is then the file or folder name without extension). */
+export function parseSourceSpec(spec: string): { name: string; location: string } {
+  const eq = spec.indexOf('=');
+  if (eq > 0 && !/[/\\]/.test(spec.slice(0, eq))) return { name: spec.slice(0, eq), location: spec.slice(eq + 1) };
+  return { name: path.parse(spec.replace(/[/\\]+$/, '')).name, location: spec };
+}
+
+async function openStack(file: string, key: string | undefined): Promise<NpyStack> {
+  if (path.extname(file).toLowerCase() === '.npy') return npyStack(await readInput(file), file);
+  const keys = await listNpzKeys(file);
+  const chosen = key ?? (keys.length === 1 ? keys[0] : undefined);
+  if (!chosen) throw new DepthkitError(`holds ${keys.length} arrays (${keys.join(', ')}): choose one with --depth-key`, { file });
+  if (!keys.includes(chosen)) throw new DepthkitError(`has no array '${chosen}' (has ${keys.join(', ')})`, { file });
+  return openNpzStack(file, chosen);
+}
+
+/** Sorted per-frame depth files of a folder: the k-th file is frame k of the video. */
+export async function listDepthFiles(dir: string): Promise<string[]> {
+  const names = await fs.readdir(dir);
+  const exts: readonly string[] = DEPTH_EXTENSIONS;
+  const files = names.filter((n) => !n.startsWith('.') && exts.includes(path.extname(n).toLowerCase())).sort();
+  if (files.length === 0) throw new DepthkitError(`holds no depth files (${DEPTH_EXTENSIONS.join(', ')})`, { file: dir });
+  return files.map((n) => path.join(dir, n));
+}
+
+/**
+ * Depth another model wrote: a folder of per-frame .npy/.png/.pfm files (sorted by name; the k-th is stream frame
+ * k), or one stacked (T,H,W) .npy or .npz. A stacked .npy is read into memory once; an .npz member is inflated once.
+ */
+export async function openFileSource(spec: string, opts: FileSourceOptions): Promise<DepthSource> {
+  const { name, location } = parseSourceSpec(spec);
+  const st = await fs.stat(location).catch(() => undefined);
+  if (!st) throw new DepthkitError('depth source not found', { file: location });
+  let count: number;
+  let read: (index: number) => Promise<DepthMap>;
+  if (st.isDirectory()) {
+    const files = await listDepthFiles(location);
+    count = files.length;
+    read = (i) => readDepthMap(files[i], { scale: opts.scale });
+  } else {
+    const stack = await openStack(location, opts.key);
+    count = stack.frames;
+    read = async (i) => {
+      const map = stack.frame(i);
+      if (opts.scale !== 1) for (let k = 0; k < map.data.length; k++) map.data[k] /= opts.scale;
+      return map;
+    };
+  }
+  const source: DepthSource = {
+    name,
+    kind: opts.kind,
+    description: `${opts.kind} from ${location}`,
+    count,
+    async depthAt(frame) {
+      if (frame.index >= count) throw new DepthkitError(`has ${count} frames; frame ${frame.index} was asked for`, { file: location });
+      return toAnalysis(source, await read(frame.index), frame);
+    },
+    close: async () => {},
+  };
+  return source;
+}

@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { DepthkitError } from '../errors.js';
+import { readDepthMap } from '../io/depth-file.js';
+import type { DepthMap } from '../metrics/types.js';
+import { listDepthFiles } from './depth-source.js';
+
+/** Ground-truth depth per video frame: a folder whose k-th file (sorted) is stream frame k. */
+export interface GtSource {
+  readonly dir: string;
+  readonly count: number;
+  /** Depth in metres at width x height (nearest-neighbour when resized, so invalid zeros never blend in). */
+  at(index: number, width: number, height: number): Promise<DepthMap>;
+  /** Native size of the files when they are not the analysis size (first frame seen). */
+  resizedFrom?: { width: number; height: number };
+}
+
+/**
+ * Nearest-neighbour resampling (pixel centres): ground truth holds holes (0 = no measurement) that bilinear
+ * interpolation would smear into fake depths at every hole's rim.
+ */
+export function resizeNearest(map: DepthMap, width: number, height: number): DepthMap {
+  if (map.width === width && map.height === height) return map;
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(map.height - 1, Math.floor(((y + 0.5) * map.height) / height));
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(map.width - 1, Math.floor(((x + 0.5) * map.width) / width));
+      out[y * width + x] = map.data[sy * map.width + sx];
+    }
+  }
+  return { data: out, width, height };
+}
+
+/** 16-bit PNGs are divided by `pngScale` (millimetres: 1000); .npy and .pfm are read as metres. */
+export async function openGtSource(dir: string, pngScale: number): Promise<GtSource> {
+  const files = await listDepthFiles(dir).catch((err: unknown) => {
+    if (err instanceof DepthkitError) throw err;
+    throw new DepthkitError('ground-truth folder not found', { file: dir });
+  });
+  const gt: GtSource = {
+    dir,
+    count: files.length,
+    async at(index, width, height) {
+      if (index >= files.length) throw new DepthkitError(`has ${files.length} frames; frame ${index} was asked for`, { file: dir });
+      const file = files[index];
+      const map = await readDepthMap(file, { scale: path.extname(file).toLowerCase() === '.png' ? pngScale : 1 });
+      if (map.width !== width || map.height !== height) gt.resizedFrom ??= { width: map.width, height: map.height };
+      return resizeNearest(map, width, height);
+    },
+  };
+  return gt;
+}

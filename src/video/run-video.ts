@@ -1,0 +1,416 @@
+import path from 'node:path';
+import { DepthkitError } from '../errors.js';
+import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
+import { writeCsv } from '../io/csv.js';
+import { readFlo } from '../io/flo.js';
+import { computeMetrics, evaluateImage, METRIC_NAMES } from '../metrics/accuracy.js';
+import { applyAlignment, fitAlignment, type Alignment, type AlignMode, type AlignSpace } from '../metrics/align.js';
+import { estimateFlow } from '../metrics/flow.js';
+import { validMask } from '../metrics/mask.js';
+import { resizeBilinear } from '../metrics/resize.js';
+import { depthBoundaryErrors, edgeAwareSmoothness } from '../metrics/spatial.js';
+import { temporalAlignmentError, type Intrinsics } from '../metrics/tae.js';
+import { flickerPair, opwPair, pairValidity, rtcPair } from '../metrics/temporal.js';
+import type { DepthMap, Mask } from '../metrics/types.js';
+import type { FlowField, PairFlows } from '../metrics/warp.js';
+import type { DepthModel } from '../model/depth-model.js';
+import { readIntrinsics, readPoses } from '../synth/calib.js';
+import { DEPTHKIT_VERSION } from '../version.js';
+import { decodeFrames, type DecodedFrame } from './decode.js';
+import { modelSource, openFileSource, SAVE_SCALE, type AnalysisFrame, type DepthKind, type DepthSource, type SaveFormat } from './depth-source.js';
+import { openGtSource, type GtSource } from './gt-source.js';
+import { mapStage } from './pipeline.js';
+import { openPreview, type PreviewWriter } from './preview.js';
+import { probeVideo, type VideoInfo } from './probe.js';
+
+export interface VideoRunOptions {
+  video: string;
+  /** Output folder (default `<video name>.depthkit/` beside the video). */
+  out?: string;
+  /** Loads the built-in model (--checkpoint/--clip); called only after every input was checked. */
+  loadModel?: () => Promise<DepthModel>;
+  /** `--depth` specs: `folder`, `stack.npy`, `stack.npz`, or `name=<one of those>`. */
+  depth?: string[];
+  depthKey?: string;
+  depthScale?: number;
+  depthKind?: DepthKind;
+  allowMismatch?: boolean;
+  start?: number;
+  duration?: number;
+  stride?: number;
+  maxFrames?: number;
+  /** Longest side of the frames the metrics (and flow) run at; default 320. */
+  analysisSize?: number;
+  save?: SaveFormat;
+  preview?: boolean;
+  resume?: boolean;
+  /** Middlebury flows: `000000.flo` = frame 0 -> 1, optional `bwd_000001.flo` = frame 1 -> 0. */
+  flowDir?: string;
+  gt?: string;
+  gtScale?: number;
+  align?: AlignMode;
+  alignScope?: 'frame' | 'sequence';
+  minDepth?: number;
+  maxDepth?: number;
+  poses?: string;
+  intrinsics?: string;
+  /** Frames pulled ahead by each stage (decode, depth); bounds memory. Default 2. */
+  ahead?: number;
+  /** Stops decoding; the frames in flight are finished and the outputs written for the frames done. */
+  signal?: AbortSignal;
+  onFrame?: (done: number, total: number) => void;
+  log?: (line: string) => void;
+  /** The command line, recorded in run.json. */
+  command?: string;
+}
+
+export type Row = Record<string, string | number>;
+
+export interface VideoRunResult {
+  out: string;
+  frames: number;
+  models: string[];
+  summary: Row[];
+  files: string[];
+  notes: string[];
+  interrupted: boolean;
+}
+
+export const NO_SOURCE =
+  'no depth source: give --checkpoint <depthkit checkpoint> and --clip <CLIP model.safetensors> for the built-in model ' +
+  '(see README "Model weights"), or --depth <folder|stack.npy|stack.npz> for depth another model wrote';
+
+const PAIR_COLUMNS = ['opw', 'rtc_101', 'rtc_105', 'flicker', 'flow_mag'];
+const GT_COLUMNS = [...METRIC_NAMES, 'valid_pixels', 'dbe_acc', 'dbe_comp', 'align_scale', 'align_shift'];
+
+/** Frame size the metrics run at: the video's, scaled down so that the longest side is at most `limit`. */
+export function analysisSizeOf(info: Pick<VideoInfo, 'width' | 'height'>, limit: number): { width: number; height: number } {
+  const s = Math.min(1, limit / Math.max(info.width, info.height));
+  return { width: Math.max(2, Math.round(info.width * s)), height: Math.max(2, Math.round(info.height * s)) };
+}
+
+/** Intrinsics of the video scaled to the analysis size (pixel centres at +0.5, as resizeBilinear maps them). */
+function scaleIntrinsics(K: Intrinsics, from: { width: number; height: number }, to: { width: number; height: number }): Intrinsics {
+  const sx = to.width / from.width;
+  const sy = to.height / from.height;
+  return { fx: K.fx * sx, fy: K.fy * sy, cx: (K.cx + 0.5) * sx - 0.5, cy: (K.cy + 0.5) * sy - 0.5 };
+}
+
+/** Disparity sources are measured in depth form (1 / disparity); 0 disparity becomes +Inf, i.e. unusable. */
+function depthForm(map: DepthMap, kind: DepthKind): DepthMap {
+  if (kind === 'depth') return map;
+  return { ...map, data: map.data.map((v) => 1 / v) };
+}
+
+function meanFinite(values: number[]): number {
+  const ok = values.filter(Number.isFinite);
+  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN;
+}
+
+async function flowFile(file: string, size: { width: number; height: number }): Promise<FlowField | undefined> {
+  const flo = await readFlo(file).catch((err: unknown) => {
+    if ((err as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (!flo) return undefined;
+  if (flo.width === size.width && flo.height === size.height) return flo;
+  // Resized flow: sample the field bilinearly and scale the vectors with the image.
+  const scaled = (c: Float32Array, s: number) => resizeBilinear({ data: c, width: flo.width, height: flo.height }, size.width, size.height).data.map((v) => v * s);
+  return { u: scaled(flo.u, size.width / flo.width), v: scaled(flo.v, size.height / flo.height), ...size };
+}
+
+/** Both flows of the pair (prev, next): from `flowDir` where present, estimated otherwise (once, for every source). */
+async function pairFlows(prev: AnalysisFrame, next: AnalysisFrame, flowDir: string | undefined): Promise<PairFlows> {
+  const size = { width: next.rgb.width, height: next.rgb.height };
+  const name = (prefix: string, i: number) => path.join(flowDir ?? '', `${prefix}${String(i).padStart(6, '0')}.flo`);
+  const toNext = flowDir ? await flowFile(name('', prev.index), size) : undefined;
+  if (flowDir && !toNext) throw new DepthkitError(`no flow for frame ${prev.index} -> ${next.index}`, { file: name('', prev.index) });
+  const toPrev = (flowDir ? await flowFile(name('bwd_', next.index), size) : undefined) ?? estimateFlow(next.rgb, prev.rgb);
+  return { toPrev, toNext: toNext ?? estimateFlow(prev.rgb, next.rgb) };
+}
+
+function flowMagnitude(f: FlowField): number {
+  let s = 0;
+  for (let i = 0; i < f.u.length; i++) s += Math.hypot(f.u[i], f.v[i]);
+  return s / f.u.length;
+}
+
+interface Kept {
+  index: number;
+  pred: Float32Array;
+  gt?: Float32Array;
+  mask?: Mask;
+  row: Row;
+}
+
+/** What one source accumulates over the run: its rows, and the maps a sequence-level fit or TAE needs. */
+interface SourceState {
+  source: DepthSource;
+  space: AlignSpace;
+  rows: Row[];
+  kept: Kept[];
+  prev?: DepthMap;
+}
+
+interface Checked {
+  info: VideoInfo;
+  size: { width: number; height: number };
+  files: DepthSource[];
+  gt?: GtSource;
+  poses?: Float64Array[];
+  K?: Intrinsics;
+  limit: number;
+  notes: string[];
+}
+
+/** Every input is opened and checked before anything is written or the model loads. */
+async function checkInputs(o: VideoRunOptions): Promise<Checked> {
+  const depthSpecs = o.depth ?? [];
+  if (!o.loadModel && depthSpecs.length === 0) throw new DepthkitError(NO_SOURCE);
+  if (o.flowDir && (o.stride ?? 1) > 1) throw new DepthkitError('--flow files pair consecutive frames; they cannot be used with --stride > 1', { file: o.flowDir });
+  if ((o.poses === undefined) !== (o.intrinsics === undefined)) throw new DepthkitError('--poses and --intrinsics go together (TAE needs both)');
+  const info = await probeVideo(o.video);
+  const size = analysisSizeOf(info, o.analysisSize ?? 320);
+  const files = await Promise.all(depthSpecs.map((spec) => openFileSource(spec, { scale: o.depthScale ?? 1, kind: o.depthKind ?? 'depth', key: o.depthKey })));
+  const names = [...(o.loadModel ? ['model'] : []), ...files.map((s) => s.name)];
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new DepthkitError(`two depth sources are named '${dup}': use --depth name=<source>`);
+  const gt = o.gt ? await openGtSource(o.gt, o.gtScale ?? 1000) : undefined;
+  const poses = o.poses ? await readPoses(o.poses) : undefined;
+  const K = o.intrinsics ? scaleIntrinsics(await readIntrinsics(o.intrinsics), info, size) : undefined;
+  const notes: string[] = [];
+  const counted: [string, number][] = [...files.map((s) => [s.description, s.count ?? Infinity] as [string, number])];
+  if (gt) counted.push([`ground truth ${gt.dir}`, gt.count]);
+  if (poses && o.poses) counted.push([`poses ${o.poses}`, poses.length]);
+  let limit = Infinity;
+  for (const [what, count] of counted) {
+    if (info.frameCountExact && count === info.frameCount) continue;
+    if (count >= info.frameCount && !info.frameCountExact) continue;
+    const text = `${what} has ${count} frames, the video ${info.frameCount}`;
+    if (!o.allowMismatch) throw new DepthkitError(`${text} (--allow-mismatch truncates to the shorter)`, { file: o.video });
+    if (count < info.frameCount) limit = Math.min(limit, count);
+    notes.push(`${text}: truncated to the shorter`);
+  }
+  return { info, size, files, gt, poses, K, limit, notes };
+}
+
+/** Decoded frames, stopped by the signal or by the shortest source (stream index >= limit). */
+async function* selectedFrames(o: VideoRunOptions, c: Checked): AsyncGenerator<DecodedFrame> {
+  const frames = decodeFrames(o.video, { start: o.start, duration: o.duration, stride: o.stride, maxFrames: o.maxFrames, ...c.size });
+  for await (const f of frames) {
+    if (o.signal?.aborted || f.index >= c.limit) return;
+    yield f;
+  }
+}
+
+/**
+ * Streams the video through every depth source and writes the run folder (frames.csv, summary.csv, depth/,
+ * preview.mp4, run.json). Memory stays flat in the video length unless a sequence-level fit (--gt with
+ * --align-scope sequence) or TAE (--poses) needs every map, which are then kept at the analysis size.
+ */
+export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
+  const started = new Date().toISOString();
+  const c = await checkInputs(o);
+  const out = o.out ?? `${o.video.replace(/\.[^./\\]+$/, '')}.depthkit`;
+  await ensureWritableDir(out);
+  const save = o.loadModel ? (o.save ?? 'png16') : 'none';
+  const depthDir = path.join(out, 'depth');
+  if (save !== 'none') await ensureWritableDir(depthDir);
+  const model = o.loadModel ? await o.loadModel() : undefined;
+  const sources = [...(model ? [modelSource(model, { saveDir: depthDir, save, resume: o.resume ?? false })] : []), ...c.files];
+  const align = o.align ?? 'none';
+  const scope = o.alignScope ?? 'frame';
+  const range = { minDepth: o.minDepth ?? 1e-3, maxDepth: o.maxDepth ?? 80 };
+  const keep = (c.gt !== undefined && scope === 'sequence') || c.poses !== undefined;
+  const states: SourceState[] = sources.map((source) => ({ source, space: source.kind === 'disparity' ? 'disparity' : 'depth', rows: [], kept: [] }));
+  const preview: PreviewWriter | undefined = o.preview === false ? undefined : openPreview(path.join(out, 'preview.mp4'), c.info.fps / (o.stride ?? 1));
+  const total = Math.min(o.maxFrames ?? Infinity, Number.isFinite(c.info.frameCount) ? Math.ceil(c.info.frameCount / (o.stride ?? 1)) : Infinity, c.limit);
+  let prevFrame: AnalysisFrame | undefined;
+  let done = 0;
+  try {
+    const withDepth = mapStage(
+      mapStage(selectedFrames(o, c), (f) => f, { ahead: o.ahead ?? 2 }),
+      async (f) => {
+        const frame: AnalysisFrame = { index: f.index, rgb: f.rgb };
+        const depths = await Promise.all(sources.map(async (s) => depthForm(await s.depthAt(frame), s.kind)));
+        const gt = c.gt ? await c.gt.at(f.index, c.size.width, c.size.height) : undefined;
+        return { frame, time: f.time, depths, gt };
+      },
+      { ahead: o.ahead ?? 2 },
+    );
+    for await (const { frame, time, depths, gt } of withDepth) {
+      const flows = prevFrame ? await pairFlows(prevFrame, frame, o.flowDir) : undefined;
+      const mask = gt ? validMask(gt, range, null) : undefined;
+      for (const [k, st] of states.entries()) {
+        const d = depths[k];
+        const row: Row = { model: st.source.name, frame: frame.index, time, smoothness: edgeAwareSmoothness(d, frame.rgb) };
+        if (prevFrame && st.prev && flows) {
+          const valid = pairValidity(st.prev, d, flows);
+          row.opw = opwPair(st.prev, d, prevFrame.rgb, frame.rgb, flows.toPrev, valid);
+          Object.assign(row, rtcPair(st.prev, d, flows.toPrev, valid));
+          row.flicker = flickerPair(st.prev, d);
+          row.flow_mag = flowMagnitude(flows.toPrev);
+        }
+        if (gt && mask) {
+          Object.assign(row, dbeColumns(d, gt, mask));
+          if (scope === 'frame') Object.assign(row, accuracyColumns(d, gt, { ...range, align, space: st.space }));
+        }
+        if (keep) st.kept.push({ index: frame.index, pred: d.data, gt: gt?.data, mask, row });
+        st.rows.push(row);
+        st.prev = d;
+      }
+      await preview?.write(frame.rgb, depths[0]);
+      prevFrame = frame;
+      done++;
+      o.onFrame?.(done, total);
+    }
+    if (done === 0 && !o.signal?.aborted) throw new DepthkitError('no frames decoded (empty selection or unreadable video)', { file: o.video });
+  } catch (err) {
+    await preview?.abort();
+    await Promise.allSettled(sources.map((s) => s.close()));
+    throw err;
+  }
+  const interrupted = o.signal?.aborted ?? false;
+  const notes = [...c.notes];
+  const selected = o.start !== undefined || o.duration !== undefined || o.maxFrames !== undefined;
+  if (!interrupted && !selected && Number.isFinite(total) && done < total) notes.push(`decoded ${done} of ${total} frames: the video is truncated or its frame count is wrong`);
+  // Ctrl-C on a terminal reaches the encoder's ffmpeg too, which may then fail to finish the preview: the CSVs of
+  // the frames done matter more than the preview, so an interrupted run only notes it.
+  await preview?.close().catch((err: unknown) => {
+    if (!interrupted) throw err;
+    notes.push(`preview not written (${(err as Error).message})`);
+  });
+  await Promise.all(sources.map((s) => s.close()));
+  const taes = states.map((st) => finishSequence(st, { align, scope, range, poses: c.poses, K: c.K, hasGt: c.gt !== undefined }));
+  notes.push(...resizeNotes(sources, c));
+  const summary = states.map((st, k) => summaryRow(st, o.video, taes[k], c.gt !== undefined));
+  const protocol = {
+    analysis_size: `${c.size.width}x${c.size.height}`,
+    align,
+    align_scope: scope,
+    depth_kind: states.map((st) => `${st.source.name}:${st.source.kind}`).join(' '),
+    align_space: states.map((st) => `${st.source.name}:${st.space}`).join(' '),
+    min_depth: range.minDepth,
+    max_depth: range.maxDepth,
+    gt_scale: o.gtScale ?? 1000,
+    depth_scale: o.depthScale ?? 1,
+    flow: o.flowDir ? `files ${o.flowDir} (missing backward flows estimated)` : 'estimated (coarse-to-fine Lucas-Kanade) at the analysis size',
+    temporal: 'opw/rtc/flicker/smoothness on depth form (1/disparity for disparity sources), unaligned',
+    tae: c.poses ? (c.gt && align !== 'none' ? `one ${align} fit over the sequence` : 'unaligned depth') : 'n/a',
+  };
+  const files = await writeOutputs(out, { o, c, states, summary, protocol, notes, started, interrupted, done, save, models: sources.map((s) => s.name) });
+  return { out, frames: done, models: sources.map((s) => s.name), summary, files, notes, interrupted };
+}
+
+function accuracyColumns(d: DepthMap, gt: DepthMap, p: { minDepth: number; maxDepth: number; align: AlignMode; space: AlignSpace }): Row {
+  const r = evaluateImage(d, gt, { crop: null, minDepth: p.minDepth, maxDepth: p.maxDepth, align: p.align, alignSpace: p.space });
+  return { ...r.metrics, valid_pixels: r.valid_pixels, align_scale: r.alignment.scale, align_shift: r.alignment.shift };
+}
+
+function dbeColumns(d: DepthMap, gt: DepthMap, mask: Mask): Row {
+  const { dbe_acc, dbe_comp } = depthBoundaryErrors(d, gt, { mask });
+  return { dbe_acc, dbe_comp };
+}
+
+/** Sequence-scope accuracy (one fit over every kept frame) and TAE; returns the TAE (NaN without poses). */
+function finishSequence(
+  st: SourceState,
+  p: { align: AlignMode; scope: 'frame' | 'sequence'; range: { minDepth: number; maxDepth: number }; poses?: Float64Array[]; K?: Intrinsics; hasGt: boolean },
+): number {
+  if (st.kept.length === 0) return NaN;
+  const samples = p.hasGt ? st.kept.map((k) => ({ pred: k.pred, gt: k.gt!, mask: k.mask! })) : [];
+  const fit: Alignment | undefined = p.hasGt ? fitAlignment(samples, p.align, st.space) : undefined;
+  const aligned = st.kept.map((k) => (fit && p.align !== 'none' ? applyAlignment(k.pred, fit, p.range.maxDepth) : k.pred));
+  if (fit && p.scope === 'sequence') {
+    st.kept.forEach((k, i) => {
+      const { valid_pixels, ...m } = computeMetrics(aligned[i], k.gt!, k.mask!, p.range);
+      Object.assign(k.row, m, { valid_pixels, align_scale: fit.scale, align_shift: fit.shift });
+    });
+  }
+  if (!p.poses || !p.K) return NaN;
+  const { width, height } = st.prev!;
+  const depths = aligned.map((data) => ({ data, width, height }));
+  const clamp = p.hasGt ? { min: p.range.minDepth, max: p.range.maxDepth } : undefined;
+  return temporalAlignmentError(depths, st.kept.map((k) => p.poses![k.index]), p.K, { clamp }).tae;
+}
+
+function summaryRow(st: SourceState, video: string, tae: number, hasGt: boolean): Row {
+  const row: Row = { model: st.source.name, video, frames: st.rows.length, depth_kind: st.source.kind, align_space: st.space };
+  const cols = ['smoothness', ...(hasGt ? GT_COLUMNS.filter((c) => !c.startsWith('align_')) : []), ...PAIR_COLUMNS];
+  for (const col of cols) row[col] = meanFinite(st.rows.map((r) => (typeof r[col] === 'number' ? (r[col] as number) : NaN)));
+  row.tae = tae;
+  return row;
+}
+
+function resizeNotes(sources: DepthSource[], c: Checked): string[] {
+  const at = `${c.size.width}x${c.size.height}`;
+  const notes = sources.filter((s) => s.resizedFrom).map((s) => `${s.name}: depth resized (bilinear) from ${s.resizedFrom!.width}x${s.resizedFrom!.height} to the analysis size ${at}`);
+  if (c.gt?.resizedFrom) notes.push(`ground truth resized (nearest) from ${c.gt.resizedFrom.width}x${c.gt.resizedFrom.height} to ${at}`);
+  if (c.size.width !== c.info.width) notes.push(`metrics at the analysis size ${at} (video ${c.info.width}x${c.info.height}; --analysis-size)`);
+  return notes;
+}
+
+interface OutputContext {
+  o: VideoRunOptions;
+  c: Checked;
+  states: SourceState[];
+  summary: Row[];
+  protocol: Record<string, string | number>;
+  notes: string[];
+  started: string;
+  interrupted: boolean;
+  done: number;
+  save: SaveFormat;
+  models: string[];
+}
+
+/** CSVs first, run.json last: a run.json on disk means the CSVs beside it are complete for the frames it counts. */
+async function writeOutputs(out: string, x: OutputContext): Promise<string[]> {
+  const hasGt = x.c.gt !== undefined;
+  const frameColumns = ['model', 'frame', 'time', 'smoothness', ...(hasGt ? GT_COLUMNS : []), ...PAIR_COLUMNS];
+  const summaryColumns = ['model', 'video', 'frames', 'depth_kind', 'align_space', 'smoothness', ...(hasGt ? GT_COLUMNS.filter((c) => !c.startsWith('align_')) : []), ...PAIR_COLUMNS, 'tae'];
+  const meta = { ...x.protocol, frames: x.done, interrupted: x.interrupted };
+  const framesCsv = path.join(out, 'frames.csv');
+  const summaryCsv = path.join(out, 'summary.csv');
+  await writeCsv(framesCsv, x.states.flatMap((st) => st.rows), frameColumns, meta);
+  await writeCsv(summaryCsv, x.summary, summaryColumns, meta);
+  const outputs = [framesCsv, summaryCsv];
+  if (x.save !== 'none') outputs.push(path.join(out, 'depth'));
+  if (x.o.preview !== false) outputs.push(path.join(out, 'preview.mp4'));
+  const runJson = path.join(out, 'run.json');
+  const { info } = x.c;
+  const record = {
+    kind: 'video',
+    command: x.o.command ?? null,
+    video: x.o.video,
+    info: { width: info.width, height: info.height, fps: info.fps, frames: info.frameCount },
+    models: x.models,
+    depth_kinds: Object.fromEntries(x.states.map((st) => [st.source.name, st.source.kind])),
+    descriptions: Object.fromEntries(x.states.map((st) => [st.source.name, st.source.description])),
+    protocol: x.protocol,
+    started: x.started,
+    finished: new Date().toISOString(),
+    depthkit_version: DEPTHKIT_VERSION,
+    node: process.version,
+    options: {
+      start: x.o.start ?? null,
+      duration: x.o.duration ?? null,
+      stride: x.o.stride ?? 1,
+      max_frames: x.o.maxFrames ?? null,
+      save: x.save,
+      save_scale: x.save === 'none' ? null : SAVE_SCALE[x.save],
+      save_size: x.protocol.analysis_size,
+      resume: x.o.resume ?? false,
+      gt: x.o.gt ?? null,
+      poses: x.o.poses ?? null,
+      intrinsics: x.o.intrinsics ?? null,
+      depth: x.o.depth ?? [],
+    },
+    frames_done: x.done,
+    interrupted: x.interrupted,
+    notes: x.notes,
+    outputs: [...outputs.map((f) => path.basename(f)), 'run.json'],
+  };
+  await writeFileAtomic(runJson, `${JSON.stringify(record, null, 2)}\n`);
+  return [...outputs, runJson];
+}

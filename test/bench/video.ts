@@ -1,0 +1,114 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resizeRgb } from '../../src/io/image.js';
+import type { DepthMap, RgbImage } from '../../src/metrics/types.js';
+import type { DepthModel } from '../../src/model/depth-model.js';
+import { loadDepthModel } from '../../src/model/engine.js';
+import { decodeFrames } from '../../src/video/decode.js';
+import { runVideo } from '../../src/video/run-video.js';
+import type { BenchRow } from './types.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const REF = path.join(ROOT, 'test/reference/model');
+/** Frames timed for the fps rows (the flow estimator makes a full 900-frame run take minutes on 2 cores). */
+const N = 60;
+
+const tinyModel = () =>
+  loadDepthModel({ checkpoint: path.join(REF, 'ckpt-tiny.safetensors'), clip: path.join(REF, 'clip-tiny.safetensors'), backend: 'cpu', workers: 1 });
+
+/** A stand-in whose inference runs off the main thread (an accelerator or a worker pool) at a fixed cost a frame. */
+function fixedCostModel(ms: number): DepthModel {
+  return {
+    description: `fake, ${ms} ms a frame off the main thread`,
+    inputSize: { width: 224, height: 224 },
+    predict: (frames: RgbImage[]) =>
+      new Promise<DepthMap[]>((resolve) =>
+        setTimeout(() => resolve(frames.map((f) => ({ data: new Float32Array(f.width * f.height).fill(2), width: f.width, height: f.height }))), ms * frames.length),
+      ),
+    dispose: async () => {},
+  };
+}
+
+async function seconds(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return (performance.now() - t0) / 1000;
+}
+
+/** Bare forward passes of `model` on N frames already decoded and resized (nothing else timed). */
+async function bareFps(model: DepthModel, video: string): Promise<number> {
+  const frames: RgbImage[] = [];
+  for await (const f of decodeFrames(video, { maxFrames: N, width: 320, height: 240 })) frames.push(await resizeRgb(f.rgb, model.inputSize.width, model.inputSize.height));
+  await model.predict([frames[0]]); // warm-up
+  return N / (await seconds(async () => {
+    for (const f of frames) await model.predict([f]);
+  }));
+}
+
+async function decodeFps(video: string, opts: { width?: number; height?: number; sharpTo?: number }): Promise<number> {
+  return N / (await seconds(async () => {
+    for await (const f of decodeFrames(video, { maxFrames: N, width: opts.width, height: opts.height })) {
+      if (opts.sharpTo) await resizeRgb(f.rgb, opts.sharpTo, opts.sharpTo);
+    }
+  }));
+}
+
+/** Peak RSS (MiB) of a child process running the whole pipeline with the tiny model on `frames` frames. */
+function peakRss(video: string, out: string, frames: number): number {
+  const code = `import { runVideo } from ${JSON.stringify(path.join(ROOT, 'src/video/run-video.ts'))};
+import { loadDepthModel } from ${JSON.stringify(path.join(ROOT, 'src/model/engine.ts'))};
+await runVideo({ video: ${JSON.stringify(video)}, out: ${JSON.stringify(out)}, maxFrames: ${frames}, analysisSize: 160, preview: true,
+  loadModel: () => loadDepthModel({ checkpoint: ${JSON.stringify(path.join(REF, 'ckpt-tiny.safetensors'))}, clip: ${JSON.stringify(path.join(REF, 'clip-tiny.safetensors'))}, backend: 'cpu', workers: 1 }) });`;
+  const r = spawnSync('/usr/bin/time', ['-v', process.execPath, '--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`pipeline child failed: ${r.stderr.slice(-2000)}`);
+  const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr)?.[1]);
+  return kb / 1024;
+}
+
+/**
+ * `depthkit video` throughput against the bare model and ffmpeg decoding alone, on a 640x480 testsrc2 clip
+ * (35 s at 30 fps = 1050 frames, so that the 1000-frame memory run fits), and peak memory at 100 vs 1000 frames.
+ */
+export async function benchVideo(): Promise<BenchRow[]> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'depthkit-bench-video-'));
+  try {
+    const video = path.join(dir, 'clip.mp4');
+    execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x480:rate=30:duration=35', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', video]);
+    const rows: BenchRow[] = [];
+    const pipeline = async (loadModel: () => Promise<DepthModel>, out: string) => {
+      const s = await seconds(() => runVideo({ video, out: path.join(dir, out), loadModel, maxFrames: N }));
+      return N / s;
+    };
+    const tinyBare = await bareFps(await tinyModel(), video);
+    const tinyPipe = await pipeline(tinyModel, 'tiny');
+    const fake = fixedCostModel(250);
+    const fakeBare = await bareFps(fake, video);
+    const fakePipe = await pipeline(async () => fake, 'fake');
+    const decode = await decodeFps(video, { width: 320, height: 240 });
+    rows.push(
+      { name: `tiny random model, bare forward (${N} frames, cpu, 1 worker)`, value: tinyBare, unit: 'fps' },
+      { name: 'depthkit video, tiny model (analysis 320x240, flow + metrics + png16 + preview)', value: tinyPipe, unit: 'fps' },
+      { name: 'ratio pipeline / bare model (tiny: metrics-bound)', value: tinyPipe / tinyBare, unit: 'x', target: '>= 0.9' },
+      { name: 'fixed-cost model (250 ms a frame off the main thread), bare', value: fakeBare, unit: 'fps' },
+      { name: 'depthkit video, fixed-cost model', value: fakePipe, unit: 'fps' },
+      { name: 'ratio pipeline / bare model (fixed cost: stages overlap)', value: fakePipe / fakeBare, unit: 'x', target: '>= 0.9' },
+      { name: 'ffmpeg decode alone, 640x480 -> 320x240', value: decode, unit: 'fps' },
+      { name: 'ratio pipeline (tiny) / decode alone', value: tinyPipe / decode, unit: 'x' },
+      { name: 'decode 640x480 + sharp resize to 224x224', value: await decodeFps(video, { sharpTo: 224 }), unit: 'fps' },
+      { name: 'decode with ffmpeg scaling to 224x224', value: await decodeFps(video, { width: 224, height: 224 }), unit: 'fps' },
+    );
+    const rss100 = peakRss(video, path.join(dir, 'm100'), 100);
+    const rss1000 = peakRss(video, path.join(dir, 'm1000'), 1000);
+    rows.push(
+      { name: 'peak RSS, 100 frames (tiny model, analysis 160x120)', value: rss100, unit: 'MiB' },
+      { name: 'peak RSS, 1000 frames', value: rss1000, unit: 'MiB' },
+      { name: 'ratio peak RSS 1000 / 100 frames', value: rss1000 / rss100, unit: 'x', target: '<= 1.2' },
+    );
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
