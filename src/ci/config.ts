@@ -62,7 +62,8 @@ async function readJson(file: string): Promise<unknown | undefined> {
     throw new DepthkitError(`cannot read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file, exitCode: 2 });
   }
   try {
-    return JSON.parse(text);
+    // Windows editors save JSON with a byte-order mark, which JSON.parse rejects.
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch {
     throw new DepthkitError('is not valid JSON', { file, exitCode: 2 });
   }

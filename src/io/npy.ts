@@ -54,7 +54,7 @@ export function parseNpyHeader(buf: Uint8Array, totalBytes: number, file: string
   if (totalBytes === 0) throw new FormatError(file, 'empty file, not a .npy array');
   if (buf.length < 10 || MAGIC.some((b, i) => buf[i] !== b)) throw new FormatError(file, 'not a .npy file (bad magic)');
   const major = buf[6];
-  if (major < 1 || major > 3) throw new FormatError(file, `unsupported .npy format version ${major}.${buf[7]}`);
+  if (major < 1 || major > 3 || buf[7] !== 0) throw new FormatError(file, `unsupported .npy format version ${major}.${buf[7]}`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const prefix = major === 1 ? 10 : 12;
   if (buf.length < prefix) throw new FormatError(file, 'truncated .npy header');
@@ -62,18 +62,23 @@ export function parseNpyHeader(buf: Uint8Array, totalBytes: number, file: string
   if (headerLen > MAX_HEADER_BYTES) throw new FormatError(file, `.npy header length ${headerLen} is implausible`);
   const dataOffset = prefix + headerLen;
   if (dataOffset > buf.length || dataOffset > totalBytes) throw new FormatError(file, 'truncated .npy header');
-  const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(buf.subarray(prefix, dataOffset));
-
-  const descr = /['"]descr['"]\s*:\s*['"]([^'"]*)['"]/.exec(text)?.[1];
+  let text: string;
+  try {
+    text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1', { fatal: true }).decode(buf.subarray(prefix, dataOffset));
+  } catch (err) {
+    throw new FormatError(file, '.npy version 3 header is not valid UTF-8', err);
+  }
+  const fields = headerFields(text, file);
+  const descr = /^['"]([^]*)['"]$/.exec(fields.get('descr') ?? '')?.[1];
   if (descr === undefined) throw new FormatError(file, '.npy header has no simple descr (structured dtypes are not supported)');
   const order = descr[0];
   const spec = DTYPES[descr.slice(1)];
   if (!spec || !['<', '>', '|'].includes(order) || (order === '|' && spec.itemSize !== 1)) {
     throw new FormatError(file, `unsupported .npy dtype '${descr}' (supported: f4 f8 u1 u2 i2 i4 b1)`);
   }
-  const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text)?.[1];
-  if (fortran === undefined) throw new FormatError(file, '.npy header has no fortran_order');
-  const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
+  const fortran = fields.get('fortran_order');
+  if (fortran !== 'True' && fortran !== 'False') throw new FormatError(file, '.npy header has no fortran_order');
+  const shapeText = /^\(([^]*)\)$/.exec(fields.get('shape') ?? '')?.[1];
   if (shapeText === undefined) throw new FormatError(file, '.npy header has no shape');
   const shape = parseShape(shapeText, file);
 
@@ -96,6 +101,30 @@ export function parseNpyHeader(buf: Uint8Array, totalBytes: number, file: string
     count,
     dataOffset,
   };
+}
+
+const STR = String.raw`'[^']*'|"[^"]*"`;
+/** Header values: a string, a bool, a tuple of ints, or a list (a structured descr, refused later by name). */
+const VALUE = String.raw`${STR}|True|False|\([^()]*\)|\[[^[\]]*\]`;
+/** Python's whitespace, not JavaScript's \s (which also takes a latin1 no-break space, as a flipped bit gives). */
+const WS = String.raw`[ \t\n\r\f]*`;
+const ENTRY = new RegExp(String.raw`(${STR})${WS}:${WS}(${VALUE})`, 'g');
+const DICT = new RegExp(String.raw`^\{${WS}(?:(?:${STR})${WS}:${WS}(?:${VALUE})${WS}(?:,${WS}|(?=\})))*\}${WS}$`);
+const HEADER_KEYS = ['descr', 'fortran_order', 'shape'];
+
+/**
+ * The header's key -> value text. numpy evaluates the header as one dict literal with exactly these three keys,
+ * padded with whitespace; anything else (a flipped brace, bytes in the padding, a stray key) is a corrupt file.
+ */
+function headerFields(text: string, file: string): Map<string, string> {
+  if (!DICT.test(text)) throw new FormatError(file, '.npy header is not a dict literal padded with spaces');
+  const fields = new Map<string, string>();
+  for (const [, key, value] of text.matchAll(ENTRY)) {
+    const name = key.slice(1, -1);
+    if (!HEADER_KEYS.includes(name) || fields.has(name)) throw new FormatError(file, `.npy header has an unexpected or repeated key '${name}'`);
+    fields.set(name, value);
+  }
+  return fields;
 }
 
 function parseShape(text: string, file: string): number[] {

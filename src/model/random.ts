@@ -1,16 +1,24 @@
 /**
- * Seeded normal samples for weight initialisation and random test weights (mulberry32 + Box-Muller): the same seed
- * gives the same checkpoint on every machine.
+ * Seeded uniform samples (mulberry32): the same seed gives the same sequence on every machine. Training draws its
+ * batch order and augmentations from it.
  */
-export function normalSampler(seed: number): (n: number, std: number) => Float32Array {
+export function uniformSampler(seed: number): () => number {
   let state = seed >>> 0;
-  const uniform = (): number => {
+  return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * Seeded normal samples for weight initialisation and random test weights (mulberry32 + Box-Muller): the same seed
+ * gives the same checkpoint on every machine.
+ */
+export function normalSampler(seed: number): (n: number, std: number) => Float32Array {
+  const uniform = uniformSampler(seed);
   return (n, std) => {
     const out = new Float32Array(n);
     for (let i = 0; i < n; i += 2) {

@@ -1,0 +1,34 @@
+import type * as tfTypes from '@tensorflow/tfjs';
+import type { DepthGraph } from '../model/depth-graph.js';
+import type { ModelConfig } from '../model/config.js';
+import { evaluateImage, meanMetrics, type Metrics } from '../metrics/accuracy.js';
+import type { DepthMap } from '../metrics/types.js';
+import type { FeatureCache } from './features.js';
+import type { Sample } from './dataset.js';
+
+type Tensor = tfTypes.Tensor;
+
+/** Predictions for samples at the model's input size, from cached features (validation never augments). */
+export function predictSamples(tf: typeof tfTypes, graph: DepthGraph<Tensor>, config: ModelConfig, cache: FeatureCache, samples: Sample[], prefix: string): DepthMap[] {
+  const { width, height } = config.inputSize;
+  return samples.map((s, i) => {
+    const feats = cache.batch([`${prefix}${i}`], () => s.rgb);
+    const out = tf.tidy(() => graph.decode(feats, graph.conditioning()));
+    feats.dispose();
+    const data = out.dataSync() as Float32Array;
+    out.dispose();
+    return { data: Float32Array.from(data), width, height };
+  });
+}
+
+/**
+ * Validation metrics at the model's input size against the (nearest-resized) ground truth, in depthkit's default
+ * convention: no alignment (the model is metric), no crop, valid 1e-3 < d < maxDepth, mean over images.
+ */
+export function validationMetrics(preds: DepthMap[], samples: Sample[], maxDepth: number): Metrics {
+  const rows = preds.map((p, i) => {
+    const gt = { data: samples[i].depth, width: p.width, height: p.height };
+    return evaluateImage(p, gt, { minDepth: 1e-3, maxDepth, crop: null, align: 'none', alignSpace: 'depth' }).metrics;
+  });
+  return meanMetrics(rows);
+}
