@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { bootstrapMeanInterval, mulberry32 } from '../src/ci/bootstrap.js';
+import { bootstrapMeanInterval } from '../src/ci/bootstrap.js';
+import { mulberry32 } from '../src/util/random.js';
 
 // Replayed in Python by test/reference/ci_bootstrap.py (same PRNG, numpy percentile).
 const ref = JSON.parse(readFileSync(new URL('./reference/ci_bootstrap.json', import.meta.url), 'utf8')) as {

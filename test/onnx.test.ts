@@ -15,7 +15,7 @@ import { loadOnnxDepthModel } from '../src/model/onnx/onnx-depth-model.js';
 import { loadModelWeights } from '../src/model/load-weights.js';
 import { TfDepthRunner } from '../src/model/tf-runner.js';
 import { chooseEngine, probeEngines, ENGINES } from '../src/model/engine.js';
-import { normalSampler } from '../src/model/random.js';
+import { normalSampler } from '../src/util/random.js';
 import type { RgbImage } from '../src/metrics/types.js';
 
 const REF = path.join(import.meta.dirname, 'reference', 'model');

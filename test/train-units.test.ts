@@ -13,7 +13,7 @@ import { learningRate, batchIndices } from '../src/train/schedule.js';
 import { AdamW } from '../src/train/adamw.js';
 import { augmentRgb, augmentDepth } from '../src/train/augment.js';
 import { loadSamples, pairFolders, readSplitList } from '../src/train/dataset.js';
-import { resizeDepthNearest } from '../src/train/depth-resize.js';
+import { resizeNearest } from '../src/metrics/resize.js';
 import sharp from 'sharp';
 
 /** Numbers from test/reference/train_ref.py (numpy, float64). */
@@ -86,7 +86,7 @@ test('flip moves RGB and depth together; jitter leaves depth alone', () => {
 });
 
 test('nearest depth resize never blends valid and invalid pixels', () => {
-  const out = resizeDepthNearest({ data: Float32Array.of(0, 4, 2, 8), width: 2, height: 2 }, 4, 4);
+  const out = resizeNearest({ data: Float32Array.of(0, 4, 2, 8), width: 2, height: 2 }, 4, 4);
   assert.deepEqual(Array.from(out.data.slice(0, 4)), [0, 0, 4, 4]);
   assert.ok(out.data.every((v) => [0, 4, 2, 8].includes(v)));
 });

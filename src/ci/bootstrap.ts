@@ -1,18 +1,9 @@
+import { mulberry32 } from '../util/random.js';
+
 /**
  * Seeded paired bootstrap of a mean difference. The PRNG is mulberry32 so that a Python reference
  * (test/reference/ci_bootstrap.py) can replay exactly the same resamples.
  */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface BootstrapOptions {
   resamples: number;
   /** Two-sided coverage, e.g. 0.95. */

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { pairByStem } from '../data/pairs.js';
+import { pairByStem, type DepthPair } from '../data/pairs.js';
 import { readDepthMap } from '../io/depth-file.js';
 import { evaluateImage, meanMetrics, METRIC_NAMES, type Metrics } from '../metrics/accuracy.js';
 import { resolveCrop } from '../metrics/crop.js';
@@ -7,6 +7,7 @@ import { DepthkitError } from '../errors.js';
 import type { DepthMap } from '../metrics/types.js';
 import type { EvalProtocol } from './protocol.js';
 import { mapConcurrent } from './concurrency.js';
+import { PairPool } from './pair-pool.js';
 
 export interface ImageRow extends Metrics {
   name: string;
@@ -34,6 +35,8 @@ export interface FolderEvalOptions {
   /** Drop images whose ground truth has no valid pixel instead of failing on them. */
   skipInvalid?: boolean;
   concurrency?: number;
+  /** Worker threads reading and evaluating pairs (default: one per core when there are enough images; 0 = none). */
+  workers?: number;
   onImage?: (row: ImageRow) => void;
 }
 
@@ -64,12 +67,15 @@ export async function evaluateFolder(opts: FolderEvalOptions): Promise<FolderEva
   }
   const p = opts.protocol;
   const skipped: string[] = [];
-  const results = await mapConcurrent(pairs, opts.concurrency ?? os.availableParallelism() * 2, async (pair) => {
-    const [pred, gt] = await Promise.all([
-      readDepthMap(pair.pred, { scale: p.predScale }),
-      readDepthMap(pair.gt, { scale: p.gtScale }),
-    ]);
-    const row = evaluatePair(pair.name, pred, gt, p);
+  const workers = opts.workers ?? (pairs.length >= 8 ? os.availableParallelism() : 0);
+  const pool = workers > 0 ? PairPool.start(workers) : undefined;
+  const rowOf = async (pair: DepthPair): Promise<ImageRow> => {
+    if (pool) return pool.evaluate(pair, p);
+    const [pred, gt] = await Promise.all([readDepthMap(pair.pred, { scale: p.predScale }), readDepthMap(pair.gt, { scale: p.gtScale })]);
+    return evaluatePair(pair.name, pred, gt, p);
+  };
+  const results = await mapConcurrent(pairs, opts.concurrency ?? Math.max(workers, 1) * 2, async (pair) => {
+    const row = await rowOf(pair);
     if (row.valid_pixels === 0) {
       if (opts.skipInvalid) {
         skipped.push(pair.name);
@@ -82,7 +88,7 @@ export async function evaluateFolder(opts: FolderEvalOptions): Promise<FolderEva
     }
     opts.onImage?.(row);
     return row;
-  });
+  }).finally(() => pool?.dispose());
   const rows = results.filter((r): r is ImageRow => r !== undefined);
   if (rows.length === 0) throw new DepthkitError(`no image in ${opts.gtDir} has valid ground truth`);
   return {

@@ -2,7 +2,7 @@ import { DepthkitError } from '../errors.js';
 import { readSafetensors, writeSafetensors, type Tensor } from '../io/safetensors.js';
 import { configProblem, type ModelConfig } from './config.js';
 import { decoderTensorSpec } from './decoder.js';
-import { normalSampler } from './random.js';
+import { normalSampler } from '../util/random.js';
 
 /**
  * depthkit's checkpoint: one safetensors file with `mirror` and `decoder.*` (float32) and the model config as JSON

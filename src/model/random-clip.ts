@@ -1,7 +1,7 @@
 import { writeSafetensors, type Tensor } from '../io/safetensors.js';
 import { clipPreset, type ClipVariant } from './config.js';
 import { clipTensorSpec } from './clip-weights.js';
-import { normalSampler } from './random.js';
+import { normalSampler } from '../util/random.js';
 
 /**
  * Writes random CLIP weights under Hugging Face names (plus the token embedding and logit_scale a real file has).

@@ -1,6 +1,7 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { DepthkitError } from '../errors.js';
 import type { DepthMap, RgbImage } from '../metrics/types.js';
+import { startWorker } from '../util/worker-entry.js';
 import type { TfBackendName } from './backend.js';
 import type { ModelFiles } from './load-weights.js';
 import type { WorkerReply, WorkerRequest } from './worker.js';
@@ -10,19 +11,6 @@ interface Job {
   frame: RgbImage;
   resolve: (d: Float32Array) => void;
   reject: (e: Error) => void;
-}
-
-/**
- * Starts the worker script next to this module: worker.js from dist/; under tsx (tests, bin/dev.js) worker.ts, for
- * which the thread first registers tsx's loader (Node 20 does not apply `--import tsx` to a worker's entry).
- */
-function spawnWorker(): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here));
-  const api = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./worker.ts', here).href;
-  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true });
 }
 
 /**
@@ -40,7 +28,7 @@ export class WorkerPool {
   private constructor(private readonly workers: Worker[]) {}
 
   static async start(n: number, files: ModelFiles, backend: TfBackendName): Promise<WorkerPool> {
-    const workers = Array.from({ length: n }, spawnWorker);
+    const workers = Array.from({ length: n }, () => startWorker(import.meta.url, 'worker'));
     const pool = new WorkerPool(workers);
     try {
       await Promise.all(workers.map((w) => pool.init(w, files, backend)));

@@ -1,5 +1,6 @@
 import type { CameraRig, Vec3 } from './camera.js';
-import { mulberry32, type Material, type Pattern } from './texture.js';
+import type { Material, Pattern } from './texture.js';
+import { mulberry32 } from '../util/random.js';
 
 /** The inside of an axis-aligned box (walls seen from within); `openTop` leaves the sky visible. */
 export interface Room {

@@ -5,7 +5,7 @@ import { readDepthMap } from '../io/depth-file.js';
 import { IMAGE_EXTENSIONS, readImage, resizeRgb } from '../io/image.js';
 import { naturalCompare, pairByStem } from '../data/pairs.js';
 import type { DepthMap, RgbImage } from '../metrics/types.js';
-import { resizeDepthNearest } from './depth-resize.js';
+import { resizeNearest } from '../metrics/resize.js';
 
 /** One RGB + depth pair on disk. */
 export interface PairFiles {
@@ -106,7 +106,7 @@ export async function loadSample(pair: PairFiles, o: SampleOptions): Promise<Sam
     throw new DepthkitError(`depth is ${depth.width}x${depth.height} but its RGB ${pair.rgb} is ${image.width}x${image.height}`, { file: pair.depth });
   }
   const rgb = await resizeRgb(image, o.width, o.height);
-  return { name: path.basename(pair.rgb), rgb, depth: resizeDepthNearest(depth, o.width, o.height).data };
+  return { name: path.basename(pair.rgb), rgb, depth: resizeNearest(depth, o.width, o.height).data };
 }
 
 /** Decodes every pair up front, so that a broken file stops the run before the first step. */

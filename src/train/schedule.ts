@@ -1,4 +1,4 @@
-import { uniformSampler } from '../model/random.js';
+import { mulberry32 } from '../util/random.js';
 
 export interface LrSchedule {
   lr: number;
@@ -29,7 +29,7 @@ export function mixSeed(...parts: number[]): number {
 
 /** A seeded permutation of 0..n-1 (Fisher-Yates). */
 function permutation(n: number, seed: number): number[] {
-  const u = uniformSampler(seed);
+  const u = mulberry32(seed);
   const out = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(u() * (i + 1));

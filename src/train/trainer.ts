@@ -6,7 +6,7 @@ import type { Tensor } from '../io/safetensors.js';
 import { writeCheckpoint } from '../model/checkpoint.js';
 import { tokenGrid, type ModelConfig } from '../model/config.js';
 import { buildDepthGraph } from '../model/depth-graph.js';
-import { uniformSampler } from '../model/random.js';
+import { mulberry32 } from '../util/random.js';
 import { AdamW, ADAMW_DEFAULTS, type AdamWState } from './adamw.js';
 import { augmentDepth, augmentRgb, drawAugmentation, IDENTITY, type Augmentation } from './augment.js';
 import type { Sample } from './dataset.js';
@@ -130,7 +130,7 @@ export async function train(job: TrainJob): Promise<TrainResult> {
       const step = opt.step;
       const t0 = performance.now();
       const idx = batchIndices(step, s.batchSize, job.train.length, s.seed);
-      const augs: Augmentation[] = idx.map((_, k) => (s.flip || jitter ? drawAugmentation(uniformSampler(mixSeed(s.seed, 2, step, k)), { flip: s.flip, jitter }) : IDENTITY));
+      const augs: Augmentation[] = idx.map((_, k) => (s.flip || jitter ? drawAugmentation(mulberry32(mixSeed(s.seed, 2, step, k)), { flip: s.flip, jitter }) : IDENTITY));
       const samples = idx.map((i) => job.train[i]);
       const feats = s.cacheFeatures
         ? features.batch(idx.map((i, k) => `train:${i}:${augs[k].flip ? 1 : 0}`), (k) => augmentRgb(samples[k].rgb, augs[k]))

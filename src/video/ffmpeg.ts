@@ -66,6 +66,7 @@ export async function startFfmpeg(job: FfmpegJob): Promise<FfmpegRun> {
   cmd.inputOptions('-hide_banner', '-nostats', '-loglevel', 'level+info', ...(job.inputOptions ?? []));
   cmd.outputOptions(...job.outputOptions);
   cmd.output(outStream ?? job.output);
+  ownProcessGroup(cmd);
 
   let lastError = '';
   let stopped = false;
@@ -116,6 +117,22 @@ export async function startFfmpeg(job: FfmpegJob): Promise<FfmpegRun> {
       stopped = true;
       if (started) cmd.kill('SIGKILL');
     },
+  };
+}
+
+type SpawnFfmpeg = (args: string[], options: object, ...callbacks: unknown[]) => void;
+
+/**
+ * Spawns this command's ffmpeg detached, i.e. in its own process group: Ctrl-C on a terminal signals the whole
+ * foreground group, and an encoder killed that way leaves a preview without its index. depthkit then decides when
+ * its children stop (stdin closed: finish; stop(): SIGKILL). fluent-ffmpeg (archived, so this private method will
+ * not move) passes fixed spawn options from run(), so they are extended at its one spawn call.
+ */
+function ownProcessGroup(cmd: ffmpeg.FfmpegCommand): void {
+  const c = cmd as unknown as { _spawnFfmpeg: SpawnFfmpeg };
+  const spawnFfmpeg = c._spawnFfmpeg;
+  c._spawnFfmpeg = function (this: unknown, args, options, ...callbacks) {
+    spawnFfmpeg.call(this, args, { ...options, detached: true }, ...callbacks);
   };
 }
 

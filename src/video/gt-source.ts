@@ -2,6 +2,7 @@ import path from 'node:path';
 import { DepthkitError } from '../errors.js';
 import { readDepthMap } from '../io/depth-file.js';
 import type { DepthMap } from '../metrics/types.js';
+import { resizeNearest } from '../metrics/resize.js';
 import { listDepthFiles } from './depth-source.js';
 
 /** Ground-truth depth per video frame: a folder whose k-th file (sorted) is stream frame k. */
@@ -12,23 +13,6 @@ export interface GtSource {
   at(index: number, width: number, height: number): Promise<DepthMap>;
   /** Native size of the files when they are not the analysis size (first frame seen). */
   resizedFrom?: { width: number; height: number };
-}
-
-/**
- * Nearest-neighbour resampling (pixel centres): ground truth holds holes (0 = no measurement) that bilinear
- * interpolation would smear into fake depths at every hole's rim.
- */
-export function resizeNearest(map: DepthMap, width: number, height: number): DepthMap {
-  if (map.width === width && map.height === height) return map;
-  const out = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const sy = Math.min(map.height - 1, Math.floor(((y + 0.5) * map.height) / height));
-    for (let x = 0; x < width; x++) {
-      const sx = Math.min(map.width - 1, Math.floor(((x + 0.5) * map.width) / width));
-      out[y * width + x] = map.data[sy * map.width + sx];
-    }
-  }
-  return { data: out, width, height };
 }
 
 /** 16-bit PNGs are divided by `pngScale` (millimetres: 1000); .npy and .pfm are read as metres. */

@@ -7,7 +7,6 @@ import { computeMetrics, evaluateImage, METRIC_NAMES } from '../metrics/accuracy
 import { applyAlignment, fitAlignment, type Alignment, type AlignMode, type AlignSpace } from '../metrics/align.js';
 import { estimateFlow } from '../metrics/flow.js';
 import { validMask } from '../metrics/mask.js';
-import { resizeBilinear } from '../metrics/resize.js';
 import { depthBoundaryErrors, edgeAwareSmoothness } from '../metrics/spatial.js';
 import { temporalAlignmentError, type Intrinsics } from '../metrics/tae.js';
 import { flickerPair, opwPair, pairValidity, rtcPair } from '../metrics/temporal.js';
@@ -15,9 +14,11 @@ import type { DepthMap, Mask } from '../metrics/types.js';
 import type { FlowField, PairFlows } from '../metrics/warp.js';
 import type { DepthModel } from '../model/depth-model.js';
 import { readIntrinsics, readPoses } from '../synth/calib.js';
+import { fitLongestSide } from '../util/size.js';
 import { DEPTHKIT_VERSION } from '../version.js';
 import { decodeFrames, type DecodedFrame } from './decode.js';
 import { modelSource, openFileSource, SAVE_SCALE, type AnalysisFrame, type DepthKind, type DepthSource, type SaveFormat } from './depth-source.js';
+import { estimatePairFlows, FlowPool, resampleFlow } from './flow-pool.js';
 import { openGtSource, type GtSource } from './gt-source.js';
 import { mapStage } from './pipeline.js';
 import { openPreview, type PreviewWriter } from './preview.js';
@@ -29,6 +30,8 @@ export interface VideoRunOptions {
   out?: string;
   /** Loads the built-in model (--checkpoint/--clip); called only after every input was checked. */
   loadModel?: () => Promise<DepthModel>;
+  /** Row name of the built-in model in the CSVs (default `model`). */
+  modelName?: string;
   /** `--depth` specs: `folder`, `stack.npy`, `stack.npz`, or `name=<one of those>`. */
   depth?: string[];
   depthKey?: string;
@@ -44,6 +47,10 @@ export interface VideoRunOptions {
   save?: SaveFormat;
   preview?: boolean;
   resume?: boolean;
+  /** Longest side (px) the optical flow is estimated at, then upsampled to the analysis size; default 160. */
+  flowSize?: number;
+  /** Worker threads estimating flow beside inference and the metrics; 0 estimates on the main thread. Default 1. */
+  flowWorkers?: number;
   /** Middlebury flows: `000000.flo` = frame 0 -> 1, optional `bwd_000001.flo` = frame 1 -> 0. */
   flowDir?: string;
   gt?: string;
@@ -83,12 +90,6 @@ export const NO_SOURCE =
 const PAIR_COLUMNS = ['opw', 'rtc_101', 'rtc_105', 'flicker', 'flow_mag'];
 const GT_COLUMNS = [...METRIC_NAMES, 'valid_pixels', 'dbe_acc', 'dbe_comp', 'align_scale', 'align_shift'];
 
-/** Frame size the metrics run at: the video's, scaled down so that the longest side is at most `limit`. */
-export function analysisSizeOf(info: Pick<VideoInfo, 'width' | 'height'>, limit: number): { width: number; height: number } {
-  const s = Math.min(1, limit / Math.max(info.width, info.height));
-  return { width: Math.max(2, Math.round(info.width * s)), height: Math.max(2, Math.round(info.height * s)) };
-}
-
 /** Intrinsics of the video scaled to the analysis size (pixel centres at +0.5, as resizeBilinear maps them). */
 function scaleIntrinsics(K: Intrinsics, from: { width: number; height: number }, to: { width: number; height: number }): Intrinsics {
   const sx = to.width / from.width;
@@ -113,20 +114,25 @@ async function flowFile(file: string, size: { width: number; height: number }): 
     throw err;
   });
   if (!flo) return undefined;
-  if (flo.width === size.width && flo.height === size.height) return flo;
-  // Resized flow: sample the field bilinearly and scale the vectors with the image.
-  const scaled = (c: Float32Array, s: number) => resizeBilinear({ data: c, width: flo.width, height: flo.height }, size.width, size.height).data.map((v) => v * s);
-  return { u: scaled(flo.u, size.width / flo.width), v: scaled(flo.v, size.height / flo.height), ...size };
+  return resampleFlow(flo, size.width, size.height);
 }
 
-/** Both flows of the pair (prev, next): from `flowDir` where present, estimated otherwise (once, for every source). */
-async function pairFlows(prev: AnalysisFrame, next: AnalysisFrame, flowDir: string | undefined): Promise<PairFlows> {
+/** Both flows of the pair (prev, next) from `flowDir`; a missing backward flow is estimated at the analysis size. */
+async function fileFlows(prev: AnalysisFrame, next: AnalysisFrame, flowDir: string): Promise<PairFlows> {
   const size = { width: next.rgb.width, height: next.rgb.height };
-  const name = (prefix: string, i: number) => path.join(flowDir ?? '', `${prefix}${String(i).padStart(6, '0')}.flo`);
-  const toNext = flowDir ? await flowFile(name('', prev.index), size) : undefined;
-  if (flowDir && !toNext) throw new DepthkitError(`no flow for frame ${prev.index} -> ${next.index}`, { file: name('', prev.index) });
-  const toPrev = (flowDir ? await flowFile(name('bwd_', next.index), size) : undefined) ?? estimateFlow(next.rgb, prev.rgb);
-  return { toPrev, toNext: toNext ?? estimateFlow(prev.rgb, next.rgb) };
+  const name = (prefix: string, i: number) => path.join(flowDir, `${prefix}${String(i).padStart(6, '0')}.flo`);
+  const toNext = await flowFile(name('', prev.index), size);
+  if (!toNext) throw new DepthkitError(`no flow for frame ${prev.index} -> ${next.index}`, { file: name('', prev.index) });
+  const toPrev = (await flowFile(name('bwd_', next.index), size)) ?? estimateFlow(next.rgb, prev.rgb);
+  return { toPrev, toNext };
+}
+
+/** Where the pair flows come from: files, the flow workers, or the main thread (once a pair, for every source). */
+function flowEstimator(o: VideoRunOptions, pool: FlowPool | undefined): (prev: AnalysisFrame, next: AnalysisFrame) => Promise<PairFlows> {
+  const flowSize = o.flowSize ?? 160;
+  if (o.flowDir) return (prev, next) => fileFlows(prev, next, o.flowDir!);
+  if (pool) return (prev, next) => pool.pair(prev.rgb, next.rgb, flowSize);
+  return async (prev, next) => estimatePairFlows(prev.rgb, next.rgb, flowSize);
 }
 
 function flowMagnitude(f: FlowField): number {
@@ -170,7 +176,7 @@ async function checkInputs(o: VideoRunOptions): Promise<Checked> {
   if (o.flowDir && (o.stride ?? 1) > 1) throw new DepthkitError('--flow files pair consecutive frames; they cannot be used with --stride > 1', { file: o.flowDir });
   if ((o.poses === undefined) !== (o.intrinsics === undefined)) throw new DepthkitError('--poses and --intrinsics go together (TAE needs both)');
   const info = await probeVideo(o.video);
-  const size = analysisSizeOf(info, o.analysisSize ?? 320);
+  const size = fitLongestSide(info, o.analysisSize ?? 320);
   const files = await Promise.all(depthSpecs.map((spec) => openFileSource(spec, { scale: o.depthScale ?? 1, kind: o.depthKind ?? 'depth', key: o.depthKey })));
   const names = [...(o.loadModel ? ['model'] : []), ...files.map((s) => s.name)];
   const dup = names.find((n, i) => names.indexOf(n) !== i);
@@ -217,7 +223,7 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
   const depthDir = path.join(out, 'depth');
   if (save !== 'none') await ensureWritableDir(depthDir);
   const model = o.loadModel ? await o.loadModel() : undefined;
-  const sources = [...(model ? [modelSource(model, { saveDir: depthDir, save, resume: o.resume ?? false })] : []), ...c.files];
+  const sources = [...(model ? [modelSource(model, { name: o.modelName, saveDir: depthDir, save, resume: o.resume ?? false })] : []), ...c.files];
   const align = o.align ?? 'none';
   const scope = o.alignScope ?? 'frame';
   const range = { minDepth: o.minDepth ?? 1e-3, maxDepth: o.maxDepth ?? 80 };
@@ -225,21 +231,28 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
   const states: SourceState[] = sources.map((source) => ({ source, space: source.kind === 'disparity' ? 'disparity' : 'depth', rows: [], kept: [] }));
   const preview: PreviewWriter | undefined = o.preview === false ? undefined : openPreview(path.join(out, 'preview.mp4'), c.info.fps / (o.stride ?? 1));
   const total = Math.min(o.maxFrames ?? Infinity, Number.isFinite(c.info.frameCount) ? Math.ceil(c.info.frameCount / (o.stride ?? 1)) : Infinity, c.limit);
+  const pool = !o.flowDir && (o.flowWorkers ?? 1) > 0 ? FlowPool.start(o.flowWorkers ?? 1) : undefined;
+  const pairFlows = flowEstimator(o, pool);
   let prevFrame: AnalysisFrame | undefined;
+  let lastQueued: AnalysisFrame | undefined;
   let done = 0;
   try {
     const withDepth = mapStage(
       mapStage(selectedFrames(o, c), (f) => f, { ahead: o.ahead ?? 2 }),
       async (f) => {
         const frame: AnalysisFrame = { index: f.index, rgb: f.rgb };
+        // Stage calls start in frame order, so the pair is taken here, and its flow runs beside the depth.
+        const before = lastQueued;
+        lastQueued = frame;
+        const flowsP = before ? pairFlows(before, frame) : undefined;
+        flowsP?.catch(() => {});
         const depths = await Promise.all(sources.map(async (s) => depthForm(await s.depthAt(frame), s.kind)));
         const gt = c.gt ? await c.gt.at(f.index, c.size.width, c.size.height) : undefined;
-        return { frame, time: f.time, depths, gt };
+        return { frame, time: f.time, depths, gt, flows: await flowsP };
       },
       { ahead: o.ahead ?? 2 },
     );
-    for await (const { frame, time, depths, gt } of withDepth) {
-      const flows = prevFrame ? await pairFlows(prevFrame, frame, o.flowDir) : undefined;
+    for await (const { frame, time, depths, gt, flows } of withDepth) {
       const mask = gt ? validMask(gt, range, null) : undefined;
       for (const [k, st] of states.entries()) {
         const d = depths[k];
@@ -269,6 +282,8 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
     await preview?.abort();
     await Promise.allSettled(sources.map((s) => s.close()));
     throw err;
+  } finally {
+    await pool?.dispose();
   }
   const interrupted = o.signal?.aborted ?? false;
   const notes = [...c.notes];
@@ -294,12 +309,17 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
     max_depth: range.maxDepth,
     gt_scale: o.gtScale ?? 1000,
     depth_scale: o.depthScale ?? 1,
-    flow: o.flowDir ? `files ${o.flowDir} (missing backward flows estimated)` : 'estimated (coarse-to-fine Lucas-Kanade) at the analysis size',
+    flow: o.flowDir ? `files ${o.flowDir} (missing backward flows estimated)` : `estimated (coarse-to-fine Lucas-Kanade) at ${flowSizeText(c.size, o.flowSize ?? 160)}`,
     temporal: 'opw/rtc/flicker/smoothness on depth form (1/disparity for disparity sources), unaligned',
     tae: c.poses ? (c.gt && align !== 'none' ? `one ${align} fit over the sequence` : 'unaligned depth') : 'n/a',
   };
   const files = await writeOutputs(out, { o, c, states, summary, protocol, notes, started, interrupted, done, save, models: sources.map((s) => s.name) });
   return { out, frames: done, models: sources.map((s) => s.name), summary, files, notes, interrupted };
+}
+
+function flowSizeText(size: { width: number; height: number }, flowSize: number): string {
+  const f = fitLongestSide(size, flowSize);
+  return f.width === size.width && f.height === size.height ? 'the analysis size' : `${f.width}x${f.height}, upsampled (bilinear) to the analysis size`;
 }
 
 function accuracyColumns(d: DepthMap, gt: DepthMap, p: { minDepth: number; maxDepth: number; align: AlignMode; space: AlignSpace }): Row {

@@ -7,7 +7,10 @@ import { resizeRgb } from '../../src/io/image.js';
 import type { DepthMap, RgbImage } from '../../src/metrics/types.js';
 import type { DepthModel } from '../../src/model/depth-model.js';
 import { loadDepthModel } from '../../src/model/engine.js';
+import { createCheckpoint } from '../../src/model/model-init.js';
+import { writeRandomClip } from '../../src/model/random-clip.js';
 import { decodeFrames } from '../../src/video/decode.js';
+import { estimatePairFlows } from '../../src/video/flow-pool.js';
 import { runVideo } from '../../src/video/run-video.js';
 import type { BenchRow } from './types.js';
 
@@ -38,14 +41,62 @@ async function seconds(fn: () => Promise<unknown>): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-/** Bare forward passes of `model` on N frames already decoded and resized (nothing else timed). */
-async function bareFps(model: DepthModel, video: string): Promise<number> {
+/** Bare forward passes of `model` on `n` frames already decoded and resized (nothing else timed). */
+async function bareFps(model: DepthModel, video: string, n = N): Promise<number> {
   const frames: RgbImage[] = [];
-  for await (const f of decodeFrames(video, { maxFrames: N, width: 320, height: 240 })) frames.push(await resizeRgb(f.rgb, model.inputSize.width, model.inputSize.height));
+  for await (const f of decodeFrames(video, { maxFrames: n, width: 320, height: 240 })) frames.push(await resizeRgb(f.rgb, model.inputSize.width, model.inputSize.height));
   await model.predict([frames[0]]); // warm-up
-  return N / (await seconds(async () => {
+  return n / (await seconds(async () => {
     for (const f of frames) await model.predict([f]);
   }));
+}
+
+/**
+ * The realistic case of issue #4: a ViT-B/16-sized model (random weights, 224x224) on ONNX Runtime, bare against
+ * the whole pipeline (flow in its worker at the default flow size, metrics, png16, preview) on a 640x480 clip of
+ * 3 s at 10 fps (30 frames at ~1 fps, four runs, so that the section stays near 6 minutes on 2 cores), with ORT on
+ * every core and with one ORT thread (a core left to flow and metrics).
+ */
+async function benchVit(dir: string): Promise<BenchRow[]> {
+  const video = path.join(dir, 'vit.mp4');
+  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x480:rate=10:duration=3', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', video]);
+  const clip = path.join(dir, 'vit-clip.safetensors');
+  const checkpoint = path.join(dir, 'vit.safetensors');
+  await writeRandomClip(clip, 'ViT-B/16', 1);
+  await createCheckpoint({ clip, out: checkpoint, seed: 2, maxDepth: 10, inputSize: { width: 224, height: 224 } });
+  const frames = 30;
+  const rows: BenchRow[] = [];
+  for (const threads of [undefined, 1]) {
+    const load = () => loadDepthModel({ checkpoint, clip, backend: 'onnx', threads, cacheDir: path.join(dir, 'onnx-cache') });
+    const model = await load();
+    const bare = await bareFps(model, video, frames);
+    await model.dispose();
+    const s = await seconds(() => runVideo({ video, out: path.join(dir, `vit-${threads ?? 'all'}`), loadModel: load }));
+    const pipe = frames / s;
+    const label = threads ? `${threads} ORT thread` : `ORT on ${os.availableParallelism()} cores`;
+    rows.push(
+      { name: `ViT-B/16 onnx (${label}), bare forward, ${frames} frames`, value: bare, unit: 'fps' },
+      { name: `depthkit video 640x480, ViT-B/16 onnx (${label})`, value: pipe, unit: 'fps' },
+      { name: `ratio pipeline / bare model (ViT-B/16, ${label})`, value: pipe / bare, unit: 'x', target: '>= 0.9' },
+    );
+  }
+  return rows;
+}
+
+/** Optical flow of one analysis-size (320x240) pair, both directions, at the analysis size and at the default flow size. */
+async function flowPairMs(video: string): Promise<BenchRow[]> {
+  const frames: RgbImage[] = [];
+  for await (const f of decodeFrames(video, { maxFrames: 6, width: 320, height: 240 })) frames.push(f.rgb);
+  const ms = async (flowSize: number) => (1000 * (await seconds(async () => {
+    for (let k = 0; k + 1 < frames.length; k++) estimatePairFlows(frames[k], frames[k + 1], flowSize);
+  }))) / (frames.length - 1);
+  const full = await ms(320);
+  const small = await ms(160);
+  return [
+    { name: 'flow of a 320x240 pair (both directions) at 320x240', value: full, unit: 'ms' },
+    { name: 'the same at --flow-size 160 (estimated at 160x120, upsampled)', value: small, unit: 'ms' },
+    { name: 'ratio flow time full / reduced', value: full / small, unit: 'x' },
+  ];
 }
 
 async function decodeFps(video: string, opts: { width?: number; height?: number; sharpTo?: number }): Promise<number> {
@@ -70,7 +121,8 @@ await runVideo({ video: ${JSON.stringify(video)}, out: ${JSON.stringify(out)}, m
 
 /**
  * `depthkit video` throughput against the bare model and ffmpeg decoding alone, on a 640x480 testsrc2 clip
- * (35 s at 30 fps = 1050 frames, so that the 1000-frame memory run fits), and peak memory at 100 vs 1000 frames.
+ * (35 s at 30 fps = 1050 frames, so that the 1000-frame memory run fits), the flow's cost at the analysis size and
+ * at the flow size, the ViT-B/16 onnx case, and peak memory at 100 vs 1000 frames.
  */
 export async function benchVideo(): Promise<BenchRow[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'depthkit-bench-video-'));
@@ -100,6 +152,7 @@ export async function benchVideo(): Promise<BenchRow[]> {
       { name: 'decode 640x480 + sharp resize to 224x224', value: await decodeFps(video, { sharpTo: 224 }), unit: 'fps' },
       { name: 'decode with ffmpeg scaling to 224x224', value: await decodeFps(video, { width: 224, height: 224 }), unit: 'fps' },
     );
+    rows.push(...(await flowPairMs(video)), ...(await benchVit(dir)));
     const rss100 = peakRss(video, path.join(dir, 'm100'), 100);
     const rss1000 = peakRss(video, path.join(dir, 'm1000'), 1000);
     rows.push(

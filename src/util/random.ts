@@ -1,8 +1,8 @@
 /**
- * Seeded uniform samples (mulberry32): the same seed gives the same sequence on every machine. Training draws its
- * batch order and augmentations from it.
+ * mulberry32: seeded uniform samples in [0, 1), the same sequence on every machine (and in the Python references
+ * that replay it). Synth scenes, bootstrap resamples, weight init, batch order and augmentations all draw from it.
  */
-export function uniformSampler(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -18,7 +18,7 @@ export function uniformSampler(seed: number): () => number {
  * gives the same checkpoint on every machine.
  */
 export function normalSampler(seed: number): (n: number, std: number) => Float32Array {
-  const uniform = uniformSampler(seed);
+  const uniform = mulberry32(seed);
   return (n, std) => {
     const out = new Float32Array(n);
     for (let i = 0; i < n; i += 2) {

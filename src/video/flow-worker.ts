@@ -1,0 +1,26 @@
+import { parentPort } from 'node:worker_threads';
+import type { RgbImage } from '../metrics/types.js';
+import type { PairFlows } from '../metrics/warp.js';
+import { estimatePairFlows } from './flow-pool.js';
+
+/** worker_threads entry of FlowPool: one pair a message, both flows back (their buffers transferred). */
+export interface FlowRequest {
+  id: number;
+  prev: RgbImage;
+  next: RgbImage;
+  flowSize: number;
+}
+
+export type FlowReply = { kind: 'flows'; id: number; flows: PairFlows } | { kind: 'error'; id: number; message: string };
+
+const port = parentPort!;
+
+port.on('message', (msg: FlowRequest) => {
+  try {
+    const flows = estimatePairFlows(msg.prev, msg.next, msg.flowSize);
+    const buffers = [flows.toPrev.u, flows.toPrev.v, flows.toNext.u, flows.toNext.v].map((a) => a.buffer as ArrayBuffer);
+    port.postMessage({ kind: 'flows', id: msg.id, flows } satisfies FlowReply, buffers);
+  } catch (err) {
+    port.postMessage({ kind: 'error', id: msg.id, message: err instanceof Error ? err.message : String(err) } satisfies FlowReply);
+  }
+});
