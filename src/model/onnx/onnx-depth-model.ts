@@ -23,10 +23,11 @@ export interface OnnxDepthOptions extends ModelFiles {
 }
 
 /**
- * Frames per run when not told. Measured (test/bench/onnx.ts, ViT-B/16 224x224, 2 threads): a batch of 4 ran at
- * 0.76-0.88x the throughput of single frames, so frames go one at a time and each run uses every core.
+ * Frames per run when a caller hands over several (predict, eval --checkpoint). Measured on an idle 2-core machine
+ * (test/bench/onnx.ts, ViT-B/16 224x224, 2 threads): a batch of 4 ran at 2.24x the throughput of single frames,
+ * which at 197 tokens leave the second thread mostly idle (an earlier run under heavy load had shown the opposite).
  */
-const DEFAULT_BATCH = 1;
+const DEFAULT_BATCH = 4;
 
 /** The checkpoint's config at the requested input size, read without touching the (large) CLIP file. */
 function readConfig(files: ModelFiles): ModelConfig {
