@@ -39,7 +39,7 @@ export async function runDemo(out: string, opts: { log?: (line: string) => void;
   await writeFlickeredDepth(synth.depth, flickered, FLICKER_AMPLITUDE, 7);
   const constant = path.join(out, 'constant');
   await writeConstantDepth(synth.depth, constant);
-  log('scoring three depth sources on it (depthkit video)');
+  log('scoring four depth sources on it (depthkit video)');
   const video = await runVideo({
     video: synth.video,
     out: path.join(out, 'video'),
