@@ -68,3 +68,10 @@ export function parsePoses(file: string, text: string): Float64Array[] {
 export async function readPoses(file: string): Promise<Float64Array[]> {
   return parsePoses(file, await readText(file));
 }
+
+/** Intrinsics of the video scaled to the analysis size (pixel centres at +0.5, as resizeBilinear maps them). */
+export function scaleIntrinsics(K: Intrinsics, from: { width: number; height: number }, to: { width: number; height: number }): Intrinsics {
+  const sx = to.width / from.width;
+  const sy = to.height / from.height;
+  return { fx: K.fx * sx, fy: K.fy * sy, cx: (K.cx + 0.5) * sx - 0.5, cy: (K.cy + 0.5) * sy - 0.5 };
+}

@@ -2,23 +2,21 @@ import path from 'node:path';
 import { DepthkitError } from '../errors.js';
 import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
 import { writeCsv } from '../io/csv.js';
-import { readFlo } from '../io/flo.js';
 import { computeMetrics, evaluateImage, METRIC_NAMES } from '../metrics/accuracy.js';
 import { applyAlignment, fitAlignment, type Alignment, type AlignMode, type AlignSpace } from '../metrics/align.js';
-import { estimateFlow } from '../metrics/flow.js';
 import { validMask } from '../metrics/mask.js';
 import { depthBoundaryErrors, edgeAwareSmoothness } from '../metrics/spatial.js';
 import { temporalAlignmentError, type Intrinsics } from '../metrics/tae.js';
 import { flickerPair, opwPair, pairValidity, rtcPair } from '../metrics/temporal.js';
 import type { DepthMap, Mask } from '../metrics/types.js';
-import type { FlowField, PairFlows } from '../metrics/warp.js';
 import type { DepthModel } from '../model/depth-model.js';
-import { readIntrinsics, readPoses } from '../synth/calib.js';
+import { readIntrinsics, readPoses, scaleIntrinsics } from '../synth/calib.js';
 import { fitLongestSide } from '../util/size.js';
 import { DEPTHKIT_VERSION } from '../version.js';
 import { decodeFrames, type DecodedFrame } from './decode.js';
 import { modelSource, openFileSource, SAVE_SCALE, type AnalysisFrame, type DepthKind, type DepthSource, type SaveFormat } from './depth-source.js';
-import { estimatePairFlows, FlowPool, resampleFlow } from './flow-pool.js';
+import { FlowPool } from './flow-pool.js';
+import { flowEstimator, flowMagnitude } from './pair-flows.js';
 import { openGtSource, type GtSource } from './gt-source.js';
 import { mapStage } from './pipeline.js';
 import { openPreview, type PreviewWriter } from './preview.js';
@@ -90,13 +88,6 @@ export const NO_SOURCE =
 const PAIR_COLUMNS = ['opw', 'rtc_101', 'rtc_105', 'flicker', 'flow_mag'];
 const GT_COLUMNS = [...METRIC_NAMES, 'valid_pixels', 'dbe_acc', 'dbe_comp', 'align_scale', 'align_shift'];
 
-/** Intrinsics of the video scaled to the analysis size (pixel centres at +0.5, as resizeBilinear maps them). */
-function scaleIntrinsics(K: Intrinsics, from: { width: number; height: number }, to: { width: number; height: number }): Intrinsics {
-  const sx = to.width / from.width;
-  const sy = to.height / from.height;
-  return { fx: K.fx * sx, fy: K.fy * sy, cx: (K.cx + 0.5) * sx - 0.5, cy: (K.cy + 0.5) * sy - 0.5 };
-}
-
 /** Disparity sources are measured in depth form (1 / disparity); 0 disparity becomes +Inf, i.e. unusable. */
 function depthForm(map: DepthMap, kind: DepthKind): DepthMap {
   if (kind === 'depth') return map;
@@ -106,39 +97,6 @@ function depthForm(map: DepthMap, kind: DepthKind): DepthMap {
 function meanFinite(values: number[]): number {
   const ok = values.filter(Number.isFinite);
   return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN;
-}
-
-async function flowFile(file: string, size: { width: number; height: number }): Promise<FlowField | undefined> {
-  const flo = await readFlo(file).catch((err: unknown) => {
-    if ((err as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') return undefined;
-    throw err;
-  });
-  if (!flo) return undefined;
-  return resampleFlow(flo, size.width, size.height);
-}
-
-/** Both flows of the pair (prev, next) from `flowDir`; a missing backward flow is estimated at the analysis size. */
-async function fileFlows(prev: AnalysisFrame, next: AnalysisFrame, flowDir: string): Promise<PairFlows> {
-  const size = { width: next.rgb.width, height: next.rgb.height };
-  const name = (prefix: string, i: number) => path.join(flowDir, `${prefix}${String(i).padStart(6, '0')}.flo`);
-  const toNext = await flowFile(name('', prev.index), size);
-  if (!toNext) throw new DepthkitError(`no flow for frame ${prev.index} -> ${next.index}`, { file: name('', prev.index) });
-  const toPrev = (await flowFile(name('bwd_', next.index), size)) ?? estimateFlow(next.rgb, prev.rgb);
-  return { toPrev, toNext };
-}
-
-/** Where the pair flows come from: files, the flow workers, or the main thread (once a pair, for every source). */
-function flowEstimator(o: VideoRunOptions, pool: FlowPool | undefined): (prev: AnalysisFrame, next: AnalysisFrame) => Promise<PairFlows> {
-  const flowSize = o.flowSize ?? 160;
-  if (o.flowDir) return (prev, next) => fileFlows(prev, next, o.flowDir!);
-  if (pool) return (prev, next) => pool.pair(prev.rgb, next.rgb, flowSize);
-  return async (prev, next) => estimatePairFlows(prev.rgb, next.rgb, flowSize);
-}
-
-function flowMagnitude(f: FlowField): number {
-  let s = 0;
-  for (let i = 0; i < f.u.length; i++) s += Math.hypot(f.u[i], f.v[i]);
-  return s / f.u.length;
 }
 
 interface Kept {

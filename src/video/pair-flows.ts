@@ -1,0 +1,40 @@
+import path from 'node:path';
+import { DepthkitError } from '../errors.js';
+import { readFlo } from '../io/flo.js';
+import { estimateFlow } from '../metrics/flow.js';
+import type { FlowField, PairFlows } from '../metrics/warp.js';
+import type { AnalysisFrame } from './depth-source.js';
+import { estimatePairFlows, type FlowPool, resampleFlow } from './flow-pool.js';
+
+async function flowFile(file: string, size: { width: number; height: number }): Promise<FlowField | undefined> {
+  const flo = await readFlo(file).catch((err: unknown) => {
+    if ((err as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (!flo) return undefined;
+  return resampleFlow(flo, size.width, size.height);
+}
+
+/** Both flows of the pair (prev, next) from `flowDir`; a missing backward flow is estimated at the analysis size. */
+async function fileFlows(prev: AnalysisFrame, next: AnalysisFrame, flowDir: string): Promise<PairFlows> {
+  const size = { width: next.rgb.width, height: next.rgb.height };
+  const name = (prefix: string, i: number) => path.join(flowDir, `${prefix}${String(i).padStart(6, '0')}.flo`);
+  const toNext = await flowFile(name('', prev.index), size);
+  if (!toNext) throw new DepthkitError(`no flow for frame ${prev.index} -> ${next.index}`, { file: name('', prev.index) });
+  const toPrev = (await flowFile(name('bwd_', next.index), size)) ?? estimateFlow(next.rgb, prev.rgb);
+  return { toPrev, toNext };
+}
+
+/** Where the pair flows come from: files, the flow workers, or the main thread (once a pair, for every source). */
+export function flowEstimator(o: { flowDir?: string; flowSize?: number }, pool: FlowPool | undefined): (prev: AnalysisFrame, next: AnalysisFrame) => Promise<PairFlows> {
+  const flowSize = o.flowSize ?? 160;
+  if (o.flowDir) return (prev, next) => fileFlows(prev, next, o.flowDir!);
+  if (pool) return (prev, next) => pool.pair(prev.rgb, next.rgb, flowSize);
+  return async (prev, next) => estimatePairFlows(prev.rgb, next.rgb, flowSize);
+}
+
+export function flowMagnitude(f: FlowField): number {
+  let s = 0;
+  for (let i = 0; i < f.u.length; i++) s += Math.hypot(f.u[i], f.v[i]);
+  return s / f.u.length;
+}
