@@ -6,32 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { depthkit, ROOT } from './helpers/cli.js';
 import { writeNpy, encodeNpy } from '../src/io/npy.js';
+import { writeKittiPairs } from './bench/fixtures.js';
 import { writePng16 } from '../src/io/png16.js';
 import { readCsv } from '../src/io/csv.js';
 import { METRIC_NAMES } from '../src/metrics/accuracy.js';
 
-/** A KITTI-like folder pair: sparse 16-bit ground truth (/256) and dense float32 predictions, seeded. */
-async function kittiLike(dir: string, n: number, width = 96, height = 40, seed = 7) {
-  let s = seed;
-  const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647);
-  mkdirSync(path.join(dir, 'pred'), { recursive: true });
-  mkdirSync(path.join(dir, 'gt'), { recursive: true });
-  for (let k = 0; k < n; k++) {
-    const gt = new Uint16Array(width * height);
-    const pred = new Float32Array(width * height);
-    for (let i = 0; i < gt.length; i++) {
-      const d = 1 + 70 * rand();
-      gt[i] = rand() < 0.3 ? Math.round(d * 256) : 0;
-      pred[i] = d * (0.8 + 0.4 * rand());
-    }
-    pred[3] = NaN;
-    pred[5] = Infinity;
-    const name = String(k).padStart(6, '0');
-    await writeNpy(path.join(dir, 'pred', `${name}.npy`), pred, [height, width]);
-    await writePng16(path.join(dir, 'gt', `${name}.png`), gt, width, height);
-  }
-  return { pred: path.join(dir, 'pred'), gt: path.join(dir, 'gt') };
-}
+/** A small KITTI-like folder pair whose predictions hold a NaN and an +Inf each. */
+const kittiLike = (dir: string, n: number) => writeKittiPairs(dir, n, 96, 40, { nonFinite: true });
 
 function tmp(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'depthkit-eval-'));

@@ -12,47 +12,12 @@ import { TfOps } from '../src/model/ops-tf.js';
 import { loadClipDepthModel } from '../src/model/clip-depth-model.js';
 import { readSafetensors, writeSafetensors } from '../src/io/safetensors.js';
 import type { ModelConfig } from '../src/model/config.js';
-import type { RgbImage } from '../src/metrics/types.js';
+import { MODEL_REF as REF, TINY_CKPT as CKPT, TINY_CLIP as CLIP, readRefNpy, refFrames, relErr } from './helpers/model-reference.js';
 
-const REF = path.join(import.meta.dirname, 'reference', 'model');
-const CLIP = path.join(REF, 'clip-tiny.safetensors');
-const CKPT = path.join(REF, 'ckpt-tiny.safetensors');
 const CASES = ['square', 'wide'] as const;
 
-/** Minimal .npy reader for the committed fixtures (little-endian float32 / uint8, C order). */
-function readNpy(file: string): { shape: number[]; data: Float32Array | Uint8Array } {
-  const buf = readFileSync(file);
-  const hlen = buf.readUInt16LE(8);
-  const header = buf.subarray(10, 10 + hlen).toString('latin1');
-  const descr = /'descr':\s*'([^']+)'/.exec(header)![1];
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)![1].split(',').filter((s) => s.trim()).map(Number);
-  const body = new Uint8Array(buf.subarray(10 + hlen));
-  if (descr === '|u1') return { shape, data: body };
-  assert.equal(descr, '<f4');
-  return { shape, data: new Float32Array(body.slice().buffer) };
-}
-
-function frames(file: string): RgbImage[] {
-  const { shape, data } = readNpy(file);
-  const [b, height, width] = shape;
-  const n = height * width * 3;
-  return Array.from({ length: b }, (_, i) => ({ data: (data as Uint8Array).slice(i * n, (i + 1) * n), width, height }));
-}
-
-/** max |a - b| / max |b|: the brief's relative error. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'length');
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return err / scale;
-}
-
 function configFor(base: ModelConfig, c: (typeof CASES)[number]): ModelConfig {
-  const [, height, width] = readNpy(path.join(REF, `frames-${c}.npy`)).shape;
+  const [, height, width] = readRefNpy(path.join(REF, `frames-${c}.npy`)).shape;
   return { ...base, inputSize: { width, height } };
 }
 
@@ -71,7 +36,7 @@ test('the committed reference outputs are what model_ref.py computes now', { ski
     const out = path.join(tmp, c);
     execFileSync('python3', [path.join(import.meta.dirname, 'reference', 'model_ref.py'), CLIP, CKPT, path.join(REF, `frames-${c}.npy`), out]);
     for (const name of ['conditioning', 'features', 'depth']) {
-      assert.ok(relErr(readNpy(path.join(out, `${name}.npy`)).data, readNpy(path.join(REF, c, `${name}.npy`)).data) < 1e-6, `${c}/${name}`);
+      assert.ok(relErr(readRefNpy(path.join(out, `${name}.npy`)).data, readRefNpy(path.join(REF, c, `${name}.npy`)).data) < 1e-6, `${c}/${name}`);
     }
   }
 });
@@ -86,16 +51,16 @@ for (const backend of ['cpu', 'wasm'] as TfBackendName[]) {
     for (const c of CASES) {
       const runner = new TfDepthRunner(tf, weights, configFor(ckpt.config, c));
       try {
-        const input = frames(path.join(REF, `frames-${c}.npy`));
-        const e = relErr(runner.conditioning(), readNpy(path.join(REF, c, 'conditioning.npy')).data);
+        const input = refFrames(path.join(REF, `frames-${c}.npy`));
+        const e = relErr(runner.conditioning(), readRefNpy(path.join(REF, c, 'conditioning.npy')).data);
         assert.ok(e < 1e-4, `${c} conditioning rel err ${e}`);
-        const f = relErr(await runner.imageFeatures(input), readNpy(path.join(REF, c, 'features.npy')).data);
+        const f = relErr(await runner.imageFeatures(input), readRefNpy(path.join(REF, c, 'features.npy')).data);
         assert.ok(f < 1e-4, `${c} features rel err ${f}`);
         const depth = await runner.predict(input);
         assert.equal(depth.length, input.length);
         assert.equal(depth[0].width, input[0].width);
         const flat = new Float32Array(depth.flatMap((d) => [...d.data]));
-        const d = relErr(flat, readNpy(path.join(REF, c, 'depth.npy')).data);
+        const d = relErr(flat, readRefNpy(path.join(REF, c, 'depth.npy')).data);
         assert.ok(d < 1e-4, `${c} depth rel err ${d}`);
       } finally {
         runner.dispose();
@@ -147,8 +112,8 @@ test('a CLIP file that does not fit names the wrong tensors', async () => {
 });
 
 test('loadClipDepthModel: in-process and 2 worker threads give the reference depth, in order', async () => {
-  const input = frames(path.join(REF, 'frames-square.npy'));
-  const expected = readNpy(path.join(REF, 'square', 'depth.npy')).data;
+  const input = refFrames(path.join(REF, 'frames-square.npy'));
+  const expected = readRefNpy(path.join(REF, 'square', 'depth.npy')).data;
   for (const workers of [1, 2]) {
     const model = await loadClipDepthModel({ checkpoint: CKPT, clip: CLIP, backend: 'wasm', workers });
     try {

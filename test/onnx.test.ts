@@ -16,41 +16,8 @@ import { loadModelWeights } from '../src/model/load-weights.js';
 import { TfDepthRunner } from '../src/model/tf-runner.js';
 import { chooseEngine, probeEngines, ENGINES } from '../src/model/engine.js';
 import { normalSampler } from '../src/util/random.js';
-import type { RgbImage } from '../src/metrics/types.js';
+import { MODEL_REF as REF, TINY_CKPT as CKPT, TINY_CLIP as CLIP, readRefNpy, refFrames, relErr } from './helpers/model-reference.js';
 
-const REF = path.join(import.meta.dirname, 'reference', 'model');
-const CLIP = path.join(REF, 'clip-tiny.safetensors');
-const CKPT = path.join(REF, 'ckpt-tiny.safetensors');
-
-/** Minimal .npy reader for H3's committed fixtures (little-endian float32 / uint8, C order). */
-function readNpy(file: string): { shape: number[]; data: Float32Array | Uint8Array } {
-  const buf = readFileSync(file);
-  const hlen = buf.readUInt16LE(8);
-  const header = buf.subarray(10, 10 + hlen).toString('latin1');
-  const descr = /'descr':\s*'([^']+)'/.exec(header)![1];
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header)![1].split(',').filter((s) => s.trim()).map(Number);
-  const body = new Uint8Array(buf.subarray(10 + hlen));
-  return { shape, data: descr === '|u1' ? body : new Float32Array(body.slice().buffer) };
-}
-
-function frames(c: string): RgbImage[] {
-  const { shape, data } = readNpy(path.join(REF, `frames-${c}.npy`));
-  const [b, height, width] = shape;
-  const n = height * width * 3;
-  return Array.from({ length: b }, (_, i) => ({ data: data.slice(i * n, (i + 1) * n) as Uint8Array, width, height }));
-}
-
-/** max |a - b| / max |b|: the brief's relative error. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length, 'length');
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return err / scale;
-}
 
 const flat = (maps: { data: Float32Array }[]) => new Float32Array(maps.flatMap((m) => [...m.data]));
 
@@ -101,12 +68,12 @@ test('every Ops method emitted as ONNX matches tfjs to 1e-5', async () => {
 
 for (const c of ['square', 'wide']) {
   test(`ONNX Runtime depth (${c}) equals the numpy reference and the tfjs forward pass to 1e-4`, async () => {
-    const input = frames(c);
+    const input = refFrames(path.join(REF, `frames-${c}.npy`));
     const inputSize = { width: input[0].width, height: input[0].height };
     const model = await loadOnnxDepthModel({ checkpoint: CKPT, clip: CLIP, inputSize, cacheDir: false, batch: 2 });
     const onnx = flat(await model.predict(input));
     await model.dispose();
-    const numpy = readNpy(path.join(REF, c, 'depth.npy')).data;
+    const numpy = readRefNpy(path.join(REF, c, 'depth.npy')).data;
     assert.ok(relErr(onnx, numpy) < 1e-4, `vs numpy: ${relErr(onnx, numpy)}`);
 
     const loaded = loadModelWeights({ checkpoint: CKPT, clip: CLIP, inputSize });
@@ -118,7 +85,7 @@ for (const c of ['square', 'wide']) {
 }
 
 test('a batch of frames gives each frame the depth it gets alone (dynamic batch axis)', async () => {
-  const input = frames('square');
+  const input = refFrames(path.join(REF, 'frames-square.npy'));
   const batched = await loadOnnxDepthModel({ checkpoint: CKPT, clip: CLIP, cacheDir: false, batch: 3 });
   const both = await batched.predict([input[1], input[0], input[1]]);
   await batched.dispose();
@@ -131,7 +98,7 @@ test('a batch of frames gives each frame the depth it gets alone (dynamic batch 
 
 test('the graph cache is reused when intact and rebuilt when corrupt or unloadable', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'depthkit-onnx-cache-'));
-  const input = frames('square').slice(0, 1);
+  const input = refFrames(path.join(REF, 'frames-square.npy')).slice(0, 1);
   const load = async () => {
     const lines: string[] = [];
     const model = await loadOnnxDepthModel({ checkpoint: CKPT, clip: CLIP, cacheDir: dir, log: (l) => lines.push(l) });

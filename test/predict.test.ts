@@ -7,6 +7,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import * as ort from 'onnxruntime-node';
 import { readDepthMap } from '../src/io/depth-file.js';
+import { relErr } from './helpers/model-reference.js';
 
 const ROOT = path.join(import.meta.dirname, '..');
 const REF = path.join(import.meta.dirname, 'reference', 'model');
@@ -49,17 +50,6 @@ async function makeImages(dir: string): Promise<void> {
   await raw(50, 20, 2).jpeg({ quality: 95 }).toFile(path.join(dir, 'b.jpg'));
   await raw(24, 36, 3).webp({ lossless: true }).toFile(path.join(dir, 'c.webp'));
   writeFileSync(path.join(dir, 'notes.txt'), 'not an image, and not listed');
-}
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return err / scale;
 }
 
 test('depthkit predict: --backend onnx and --backend wasm write the same depth maps (1e-4), one per image, at its size', async () => {

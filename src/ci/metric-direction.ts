@@ -1,12 +1,14 @@
+import { HIGHER_IS_BETTER, METRIC_NAMES } from '../metrics/accuracy.js';
+
 /**
- * Which way is better for each metric column. Kept here until the metric engine's own table is unified with it;
- * the names follow shared/notes/metrics.md.
+ * Which way is better for each metric column: the accuracy metrics take their direction from the metric engine's
+ * table; the video metrics (tae, opw, rtc_101, ...) are matched by name part.
  */
 export type Direction = 'lower' | 'higher' | 'info' | 'unknown';
 
-const LOWER_EXACT = ['abs_rel', 'sq_rel', 'rmse', 'rmse_log', 'log10', 'silog'];
+const LOWER_EXACT: string[] = METRIC_NAMES.filter((m) => !HIGHER_IS_BETTER.has(m));
 const LOWER_PARTS = ['tae', 'opw', 'flicker', 'smoothness', 'dbe_acc', 'dbe_comp', 'epe', 'i_rmse'];
-const HIGHER_EXACT = ['d1', 'd2', 'd3'];
+const HIGHER_EXACT: string[] = [...HIGHER_IS_BETTER];
 const HIGHER_PARTS = ['rtc', 'tcc', 'f1'];
 /** Counts and sizes: reported, gated only when a config names them (then any change beyond tolerance fails). */
 const INFO_EXACT = ['count', 'valid_pixels', 'frames', 'pairs', 'images', 'pixels', 'skipped', 'resized', 'width', 'height', 'fps'];

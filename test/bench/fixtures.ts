@@ -6,8 +6,15 @@ import { writePng16 } from '../../src/io/png16.js';
 /**
  * KITTI-sized (375x1242) prediction/ground-truth folders: float32 .npy predictions and sparse 16-bit PNG ground
  * truth (/256, ~25% valid like projected LiDAR after the Garg crop), seeded so that every run measures the same work.
+ * `nonFinite` plants a NaN and an +Inf in every prediction, for the tests of the clamping convention.
  */
-export async function writeKittiPairs(dir: string, n: number, width = 1242, height = 375): Promise<{ pred: string; gt: string }> {
+export async function writeKittiPairs(
+  dir: string,
+  n: number,
+  width = 1242,
+  height = 375,
+  opts: { nonFinite?: boolean } = {},
+): Promise<{ pred: string; gt: string }> {
   const pred = path.join(dir, 'pred');
   const gt = path.join(dir, 'gt');
   mkdirSync(pred, { recursive: true });
@@ -21,6 +28,10 @@ export async function writeKittiPairs(dir: string, n: number, width = 1242, heig
       const d = 2 + 70 * rand();
       g[i] = rand() < 0.25 ? Math.round(d * 256) : 0;
       p[i] = d * (0.85 + 0.3 * rand());
+    }
+    if (opts.nonFinite) {
+      p[3] = NaN;
+      p[5] = Infinity;
     }
     const name = String(k).padStart(6, '0');
     await writeNpy(path.join(pred, `${name}.npy`), p, [height, width]);
