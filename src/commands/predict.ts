@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
+import { trapInterrupts } from '../cli/interrupt.js';
 import { createProgress } from '../cli/progress.js';
 import { ensureWritableDir } from '../io/atomic.js';
 import { writeDepthMap } from '../io/depth-file.js';
@@ -26,6 +28,7 @@ export default class Predict extends BaseCommand {
     save: Flags.string({ description: 'npy = float32 metres; png16 = uint16 millimetres', options: ['npy', 'png16'], default: 'npy' }),
     backend: Flags.string({ description: 'engine (auto prefers ONNX Runtime CUDA, tfjs-node-gpu, ONNX Runtime CPU, wasm, cpu)', options: [...ENGINE_REQUESTS], default: 'auto' }),
     workers: Flags.integer({ description: 'tfjs wasm/cpu: model copies in worker threads (default: one per core)', min: 1 }),
+    resume: Flags.boolean({ description: 'skip images whose depth file is already in --out (an interrupted run; files are written atomically)', default: false }),
   };
 
   async run() {
@@ -40,27 +43,36 @@ export default class Predict extends BaseCommand {
     const sizes = await Promise.all(files.map(imageSize));
     await ensureWritableDir(flags.out);
     const verbose = flags.verbose && !this.jsonEnabled() ? (line: string) => this.note(line) : undefined;
+    const todo = flags.resume ? files.map((_, k) => k).filter((k) => !existsSync(outputs[k])) : files.map((_, k) => k);
     const model = await loadDepthModel({ checkpoint: flags.checkpoint, clip: flags.clip, backend: flags.backend as EngineRequest, workers: flags.workers, verbose });
     const { width, height } = model.inputSize;
-    const progress = createProgress('predict', files.length, { enabled: !this.jsonEnabled(), unit: 'images' });
+    const progress = createProgress('predict', todo.length, { enabled: !this.jsonEnabled(), unit: 'images' });
+    const trap = trapInterrupts();
     const started = performance.now();
+    let written = 0;
     try {
-      for (let i = 0; i < files.length; i += CHUNK) {
-        const batch = files.slice(i, i + CHUNK);
-        const frames = await Promise.all(batch.map(async (f) => resizeRgb(await readImage(f), width, height)));
+      // A signal stops the loop between chunks: the chunk in flight is finished and written, nothing is half-written.
+      for (let i = 0; i < todo.length && !trap.signal.aborted; i += CHUNK) {
+        const batch = todo.slice(i, i + CHUNK);
+        const frames = await Promise.all(batch.map(async (k) => resizeRgb(await readImage(files[k]), width, height)));
         const depth = await model.predict(frames);
         for (const [j, d] of depth.entries()) {
-          const size = sizes[i + j];
-          await writeDepthMap(outputs[i + j], resizeBilinear(d, size.width, size.height), format, { scale: format === 'png16' ? 1000 : 1 });
+          const size = sizes[batch[j]];
+          await writeDepthMap(outputs[batch[j]], resizeBilinear(d, size.width, size.height), format, { scale: format === 'png16' ? 1000 : 1 });
+          written++;
           progress.tick();
         }
       }
     } finally {
       progress.stop();
+      trap.dispose();
       await model.dispose();
     }
+    const skipped = files.length - todo.length;
+    trap.throwIfStopped(`${skipped + written} of ${files.length} depth map(s) are in ${flags.out}; run the same command with --resume to continue`);
     const seconds = (performance.now() - started) / 1000;
-    this.note(`wrote ${files.length} depth map(s) to ${flags.out} (${model.description}, ${(files.length / seconds).toFixed(2)} images/s)`);
+    const resumed = skipped ? `, ${skipped} already there` : '';
+    this.note(`wrote ${written} depth map(s) to ${flags.out}${resumed} (${model.description}, ${(written / Math.max(seconds, 1e-9)).toFixed(2)} images/s)`);
     return { model: model.description, format, scale: format === 'png16' ? 1000 : 1, images: files.map((input, k) => ({ input, output: outputs[k] })), seconds };
   }
 }

@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, type CliResult } from './cli.js';
+
+/** Hidden temp files of writeFileAtomic (`.<name>.tmp-<pid>-<hex>`): the only partial files a kill may leave. */
+export const ATOMIC_TEMP = /^\..+\.tmp-\d+-[0-9a-f]{8}$/;
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Resolves when the process exits; `signal` is set when a signal ended it. */
+  done: Promise<CliResult & { signal: NodeJS.Signals | null }>;
+  /** Sends a signal to the whole process group (depthkit and the ffmpeg/worker processes it started). */
+  kill(signal: NodeJS.Signals): void;
+}
+
+/**
+ * Starts `depthkit <args>` from the sources in its own process group, as a terminal would run a job, so that a test
+ * can interrupt or kill it at a chosen moment. Output is collected; nothing is inherited.
+ */
+export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningCli {
+  const env = { ...process.env, ...opts.env };
+  delete env.GITHUB_STEP_SUMMARY;
+  const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}bin/dev.js`, ...args], {
+    cwd: opts.cwd ?? ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const done = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return {
+    child,
+    done,
+    kill(signal) {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
+
+/** Runs the command and sends `signal` to its process group after `afterMs` (if it is still running then). */
+export async function runAndSignal(args: string[], afterMs: number, signal: NodeJS.Signals, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const run = startCli(args, opts);
+  const timer = setTimeout(() => run.kill(signal), afterMs);
+  const result = await run.done;
+  clearTimeout(timer);
+  // SIGKILL of the leader leaves its group's other members (ffmpeg, workers) to be reaped here.
+  if (signal === 'SIGKILL') run.kill('SIGKILL');
+  return result;
+}
+
+/** Every file under `dir` (relative paths, sorted), with writeFileAtomic's leftover temp files listed apart. */
+export function listOutputs(dir: string): { files: string[]; temps: string[] } {
+  const files: string[] = [];
+  const temps: string[] = [];
+  const walk = (sub: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(path.join(dir, sub));
+    } catch {
+      return;
+    }
+    for (const name of names.sort()) {
+      const rel = path.join(sub, name);
+      if (statSync(path.join(dir, rel)).isDirectory()) walk(rel);
+      else (ATOMIC_TEMP.test(name) ? temps : files).push(rel);
+    }
+  };
+  walk('');
+  return { files, temps };
+}
