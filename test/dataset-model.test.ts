@@ -7,7 +7,7 @@ import { loadSplit } from '../src/data/split.js';
 import { writePng16 } from '../src/io/png16.js';
 import type { DepthModel } from '../src/model/depth-model.js';
 import type { DepthMap, RgbImage } from '../src/metrics/types.js';
-import { PARTIAL_FILE } from '../src/eval/dataset.js';
+import { PARTIAL_FILE } from '../src/eval/resumable.js';
 import { resolveProtocol } from '../src/eval/protocol.js';
 import { depthkit, ROOT } from './helpers/cli.js';
 import { evalDataset, tmp, writeRgb } from './dataset-fixtures.js';

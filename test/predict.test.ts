@@ -138,5 +138,5 @@ test('depthkit model export writes one opset-17 file: uint8 NHWC pixels in, dept
 
   const bad = cli('model/export', ['--checkpoint', CKPT, '--clip', CLIP, '--out', path.join(dir, 'no', 'such', 'model.onnx')]);
   assert.equal(bad.status, 1);
-  assert.match(bad.stderr, /^depthkit: .*no\/such\/model\.onnx: cannot write \(ENOENT\)\n$/);
+  assert.match(bad.stderr, /^depthkit: .*no\/such\/model\.onnx: cannot write, its folder does not exist \(ENOENT\)\n$/);
 });

@@ -7,7 +7,7 @@ export const benchmarkFlags = {
   split: Flags.string({ description: 'KITTI list: eigen (697, 45 without ground truth skipped) or eigen_benchmark (652)', options: ['eigen', 'eigen_benchmark'], default: 'eigen' }),
   limit: Flags.integer({ description: 'benchmark mode: the first N images of the split only', min: 1 }),
   shard: Flags.string({ description: 'benchmark mode: contiguous part i of n, e.g. 2/4 (combine with depthkit merge)' }),
-  resume: Flags.boolean({ description: 'benchmark mode: continue from <out>/per_image.partial.csv', default: false }),
+  resume: Flags.boolean({ description: 'both modes: continue an interrupted run from <out>/per_image.partial.csv (the same settings), skipping the images it holds', default: false }),
   'allow-missing': Flags.boolean({ description: 'benchmark mode: evaluate the images present, count the missing ones', default: false }),
   checkpoint: Flags.string({ description: 'benchmark mode: predict with the built-in model instead of --pred', exclusive: ['pred'] }),
   clip: Flags.string({ description: 'CLIP model.safetensors for --checkpoint (default: $DEPTHKIT_CLIP)' }),

@@ -33,7 +33,7 @@ export function trapInterrupts(onFirst?: (signal: StopSignal) => void): Interrup
   const handlers = (Object.keys(EXIT_CODES) as StopSignal[]).map((name) => {
     const handler = () => {
       if (got !== undefined) {
-        process.stderr.write(`\ndepthkit: ${name} again: exiting now\n`);
+        process.stderr.write(`\ndepthkit: ${name} again: exiting now (files already written are complete; --resume continues)\n`);
         process.exit(EXIT_CODES[name]);
       }
       got = name;

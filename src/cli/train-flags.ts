@@ -15,7 +15,7 @@ export const trainFlags = {
   clip: Flags.string({ description: 'Hugging Face CLIP model.safetensors (default: $DEPTHKIT_CLIP)' }),
   checkpoint: Flags.string({ description: 'start from this checkpoint (depthkit model init or an earlier run)' }),
   init: Flags.boolean({ description: 'start from a fresh, seeded checkpoint', default: false }),
-  resume: Flags.boolean({ description: 'continue --out\'s checkpoint with its optimizer state and saved settings', default: false }),
+  resume: Flags.boolean({ description: 'continue from --out\'s last saved step (after --stop-after, Ctrl-C or a crash) with its optimizer state and saved settings', default: false }),
   preset: Flags.string({ description: 'with --init: CLIP variant, must match the weights', options: [...CLIP_VARIANTS] }),
   'max-depth': floatFlag({ description: 'with --init: output depth range in metres', default: 10 }),
   'input-size': Flags.string({ description: 'with --init: model input WIDTHxHEIGHT (multiples of the patch size)' }),

@@ -2,7 +2,6 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { createProgress, type Progress } from '../cli/progress.js';
 import { displayPath, formatTable } from '../cli/table.js';
-import { runDemo } from '../demo/run-demo.js';
 
 export default class Demo extends BaseCommand {
   static override description =
@@ -14,6 +13,8 @@ export default class Demo extends BaseCommand {
 
   async run() {
     const { flags } = await this.parse(Demo);
+    // Imported here rather than at the top: every command file is loaded when depthkit starts.
+    const { runDemo } = await import('../demo/run-demo.js');
     let progress: Progress | undefined;
     const r = await runDemo(flags.out, {
       log: (line) => this.note(line),

@@ -4,11 +4,10 @@ import { createProgress, silentProgress, type Progress } from '../cli/progress.j
 import { formatTable, displayPath } from '../cli/table.js';
 import { protocolFlags, protocolFromFlags } from '../cli/protocol-flags.js';
 import { benchmarkFlags } from '../cli/eval-flags.js';
-import { runFolderEval } from '../eval/run-folder.js';
+import { trapInterrupts } from '../cli/interrupt.js';
+import { folderOptions, runFolderEval } from '../eval/run-folder.js';
 import { datasetOptions, describeDatasetRun, runDatasetEval } from '../eval/dataset.js';
-import { writeEvalPlots } from '../report/plots.js';
-import { writeEvalWorstStrips } from '../report/strips.js';
-import { DepthkitError } from '../errors.js';
+import { EvalStopped, type RunHooks } from '../eval/resumable.js';
 
 export default class Eval extends BaseCommand {
   static override description = 'Evaluate depth predictions against ground truth: folders paired by file name stem, or a benchmark split (NYU, KITTI)';
@@ -34,28 +33,42 @@ export default class Eval extends BaseCommand {
   async run() {
     const { flags } = await this.parse(Eval);
     const protocol = protocolFromFlags(flags);
+    const dataset = flags['data-path'];
     let progress: Progress = silentProgress;
-    const onStart = (n: number) => (progress = createProgress('eval', n, { enabled: !this.jsonEnabled(), unit: 'images' }));
+    // Ctrl-C: the images in flight finish and are saved, then the run stops (a second Ctrl-C exits at once).
+    const trap = trapInterrupts((sig) => {
+      progress.stop();
+      progress = silentProgress;
+      process.stderr.write(`depthkit: ${sig}: finishing the images in flight, then stopping (${sig} again exits at once)\n`);
+    });
+    const hooks: RunHooks = {
+      signal: trap.signal,
+      onStart: (n) => (progress = createProgress('eval', n, { enabled: !this.jsonEnabled(), unit: 'images' })),
+      onImage: () => progress.tick(),
+      log: flags.verbose && !this.jsonEnabled() ? (line) => this.note(line) : undefined,
+      // Loaded only when drawn (the chart renderer is slow to load). Strips re-read the --pred/--gt folders that a
+      // folder run names in run.json.
+      extras: flags.plots ? async (out) => {
+        const [{ writeEvalPlots }, { writeEvalWorstStrips }] = await Promise.all([import('../report/plots.js'), import('../report/strips.js')]);
+        return [...(dataset ? [] : await writeEvalWorstStrips(out)), ...(await writeEvalPlots(out))];
+      } : undefined,
+    };
     let run;
-    if (flags['data-path']) {
-      const report = await runDatasetEval(datasetOptions({ ...flags, 'data-path': flags['data-path'] }, protocol, {
-        onStart,
-        onImage: () => progress.tick(),
-        verbose: flags.verbose && !this.jsonEnabled() ? (line) => this.note(line) : undefined,
-      })).finally(() => progress.stop());
-      run = { ...describeDatasetRun(report), files: report.files };
-    } else {
-      if (!flags.pred || !flags.gt) throw new DepthkitError('pass --pred and --gt (folders), or --dataset with --data-path (a benchmark split)');
-      onStart(0);
-      const o = { pred: flags.pred, gt: flags.gt, out: flags.out, protocol, skipInvalid: flags['skip-invalid'], concurrency: flags.concurrency };
-      run = await runFolderEval({ ...o, onImage: () => progress.tick() }).finally(() => progress.stop());
-      if (flags.plots) run.files.push(...(await writeEvalWorstStrips(flags.out)));
+    try {
+      run = dataset
+        ? describeDatasetRun(await runDatasetEval(datasetOptions({ ...flags, 'data-path': dataset }, protocol, hooks)))
+        : await runFolderEval(folderOptions(flags, protocol, hooks));
+    } catch (err) {
+      if (err instanceof EvalStopped) trap.throwIfStopped(`${err.message}; run the same command with --resume to continue`);
+      throw err;
+    } finally {
+      progress.stop();
+      trap.dispose();
     }
-    if (flags.plots) run.files.push(...(await writeEvalPlots(flags.out)));
     for (const line of run.notes) this.note(line);
     this.log(formatTable(['count', ...run.json.table.columns], [[run.json.summary.count, ...run.json.table.values]]));
     this.log(`protocol: ${Object.entries(run.json.protocol).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-    this.log(`wrote ${run.files.map(displayPath).join(', ')}`);
+    this.log(`wrote ${run.json.files.map(displayPath).join(', ')}`);
     return run.json;
   }
 }

@@ -1,7 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { displayPath } from '../cli/table.js';
-import { writeReport } from '../report/report.js';
 
 export default class Report extends BaseCommand {
   static override description = 'Write one self-contained HTML page comparing eval/video run folders side by side';
@@ -23,6 +22,8 @@ export default class Report extends BaseCommand {
 
   async run() {
     const { argv, flags } = await this.parse(Report);
+    // Imported here rather than at the top: every command file is loaded when depthkit starts.
+    const { writeReport } = await import('../report/report.js');
     const result = await writeReport(argv as string[], { out: flags.out });
     this.log(`wrote ${displayPath(result.out)} (${result.runs.map((r) => `${r.name}: ${r.kind}`).join(', ')})`);
     return result;

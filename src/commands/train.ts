@@ -1,4 +1,5 @@
 import { BaseCommand } from '../cli/base.js';
+import { InterruptedError, trapInterrupts } from '../cli/interrupt.js';
 import { createProgress, type Progress } from '../cli/progress.js';
 import { trainFlags, trainingRequestFromFlags } from '../cli/train-flags.js';
 import { runTraining } from '../train/run-training.js';
@@ -17,18 +18,28 @@ export default class Train extends BaseCommand {
   async run() {
     const { flags: f } = await this.parse(Train);
     let progress: Progress | undefined;
-    const result = await runTraining({
-      ...trainingRequestFromFlags(f),
-      // cli-progress fills {loss} from the tick payload; the unit text is the only part of the bar format we set.
-      onStep: ({ step, loss }) => {
-        progress ??= createProgress('train', f.steps - step + 1, { enabled: !this.jsonEnabled(), unit: 'steps | loss {loss}' });
-        progress.tick(1, { loss: loss.toFixed(4) });
-      },
-    }).finally(() => progress?.stop());
-    const row = result.lastRow;
-    const val = row && Number.isFinite(row.val_abs_rel) ? `, val abs_rel ${row.val_abs_rel.toFixed(4)} rmse ${row.val_rmse.toFixed(4)} d1 ${row.val_d1.toFixed(4)}` : '';
-    this.log(`trained steps ${result.startStep}..${result.step} on ${result.train} images (${result.backend}, ${result.itPerSec.toFixed(2)} it/s)${val}`);
-    this.log(`wrote ${result.checkpoint}, ${result.log}${result.preview ? `, ${result.preview}` : ''}`);
-    return result;
+    const trap = trapInterrupts((sig) => this.note(`\n${sig}: finishing the step in flight and saving; ${sig} again exits now`));
+    try {
+      const result = await runTraining({
+        ...trainingRequestFromFlags(f),
+        // cli-progress fills {loss} from the tick payload; the unit text is the only part of the bar format we set.
+        onStep: ({ step, loss }) => {
+          progress ??= createProgress('train', f.steps - step + 1, { enabled: !this.jsonEnabled(), unit: 'steps | loss {loss}' });
+          progress.tick(1, { loss: loss.toFixed(4) });
+        },
+        signal: trap.signal,
+      }).finally(() => progress?.stop());
+      if (result.interrupted) {
+        throw new InterruptedError(trap.received()!, `stopped at step ${result.step} of ${f.steps}, checkpoint and optimizer state saved in ${f.out}; `
+          + `continue with the same command, --resume in place of --init/--checkpoint`);
+      }
+      const row = result.lastRow;
+      const val = row && Number.isFinite(row.val_abs_rel) ? `, val abs_rel ${row.val_abs_rel.toFixed(4)} rmse ${row.val_rmse.toFixed(4)} d1 ${row.val_d1.toFixed(4)}` : '';
+      this.log(`trained steps ${result.startStep}..${result.step} on ${result.train} images (${result.backend}, ${result.itPerSec.toFixed(2)} it/s)${val}`);
+      this.log(`wrote ${result.checkpoint}, ${result.log}${result.preview ? `, ${result.preview}` : ''}`);
+      return result;
+    } finally {
+      trap.dispose();
+    }
   }
 }

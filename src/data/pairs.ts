@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DepthkitError } from '../errors.js';
 import { DEPTH_EXTENSIONS } from '../io/depth-file.js';
+import { rootGuard } from '../io/safe-path.js';
 
 export interface DepthPair {
   /** The shared name stem, e.g. "0001". */
@@ -21,7 +22,10 @@ const collator = new Intl.Collator('en', { numeric: true });
 /** Natural order ("2" before "10"), ties broken by code point so the order never depends on the locale's mood. */
 export const naturalCompare = (a: string, b: string): number => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 
-/** Depth files of one flat folder by name stem; two files with one stem are an error (which would be meant?). */
+/**
+ * Depth files of one flat folder by name stem; two files with one stem are an error (which would be meant?), and so
+ * is a symlink leading out of the folder.
+ */
 async function stems(dir: string): Promise<Map<string, string>> {
   let entries;
   try {
@@ -30,6 +34,7 @@ async function stems(dir: string): Promise<Map<string, string>> {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new DepthkitError(code === 'ENOENT' ? 'folder does not exist' : `cannot read folder (${code})`, { file: dir, cause: err });
   }
+  const guard = rootGuard(dir);
   const byStem = new Map<string, string>();
   for (const e of entries) {
     const ext = path.extname(e.name).toLowerCase();
@@ -40,7 +45,7 @@ async function stems(dir: string): Promise<Map<string, string>> {
       const [a, b] = [path.basename(other), e.name].sort(naturalCompare);
       throw new DepthkitError(`two files share the name stem '${stem}': ${a} and ${b}`, { file: dir });
     }
-    byStem.set(stem, path.join(dir, e.name));
+    byStem.set(stem, e.isSymbolicLink() ? await guard.check(path.join(dir, e.name)) : path.join(dir, e.name));
   }
   return byStem;
 }

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DepthkitError } from '../errors.js';
 import { DEPTH_EXTENSIONS } from '../io/depth-file.js';
+import { rootGuard } from '../io/safe-path.js';
 import type { SplitEntry } from './split.js';
 
 /**
@@ -10,7 +11,7 @@ import type { SplitEntry } from './split.js';
  *   `2011_09_26_2011_09_26_drive_0002_sync_image_02_data_0000000069.npy`);
  * - the rgb or ground-truth file stem (`rgb_00045.npy`, what `depthkit predict` writes; `sync_depth_00045.npy`)
  *   when no two entries of the split share it (true for NYU, false for KITTI, whose frame numbers repeat).
- * Two files answering one entry are an error: which would be meant?
+ * Two files answering one entry are an error: which would be meant? A symlink leading out of the folder is refused.
  */
 export async function indexPredictions(predDir: string, entries: readonly SplitEntry[]): Promise<Map<string, string | undefined>> {
   let names: string[];
@@ -30,12 +31,13 @@ export async function indexPredictions(predDir: string, entries: readonly SplitE
   const stem = (file: string) => path.posix.basename(file, path.posix.extname(file));
   const stemCount = new Map<string, number>();
   for (const e of entries) for (const s of new Set([stem(e.rgb), stem(e.gt)])) stemCount.set(s, (stemCount.get(s) ?? 0) + 1);
+  const guard = rootGuard(predDir);
   const out = new Map<string, string | undefined>();
   for (const e of entries) {
     const candidates = [...(byStem.get(e.name) ?? [])];
     for (const s of new Set([stem(e.rgb), stem(e.gt)])) if (stemCount.get(s) === 1) candidates.push(...(byStem.get(s) ?? []));
     if (candidates.length > 1) throw new DepthkitError(`${candidates.join(' and ')} are both predictions of ${e.rgb}`, { file: predDir });
-    out.set(e.name, candidates.length ? path.join(predDir, candidates[0]) : undefined);
+    out.set(e.name, candidates.length ? await guard.check(path.join(predDir, candidates[0])) : undefined);
   }
   return out;
 }

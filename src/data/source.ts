@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { DepthMap, RgbImage } from '../metrics/types.js';
 import { readDepthMap } from '../io/depth-file.js';
 import { readImage } from '../io/image.js';
+import { rootGuard } from '../io/safe-path.js';
 import type { SplitEntry } from './split.js';
 
 /** Where a benchmark's images and ground truth come from: a BTS-layout folder tree or the NYU labeled .mat. */
@@ -25,18 +26,21 @@ const exists = (file: string) => fs.access(file).then(() => true, () => false);
  * --data_path / --gt_path; for NYU both are the same folder), 16-bit PNG ground truth divided by `gtScale`.
  */
 export function treeSource(dataPath: string, gtPath: string, gtScale: number): DatasetSource {
+  const rgbRoot = rootGuard(dataPath);
+  const gtRoot = rootGuard(gtPath);
   const rgbFile = (e: SplitEntry) => path.join(dataPath, e.rgb);
   const gtFile = (e: SplitEntry) => path.join(gtPath, e.gt);
   return {
     layout: 'tree',
     location: dataPath === gtPath ? dataPath : `${dataPath} (rgb) and ${gtPath} (ground truth)`,
     async missingFiles(e, needRgb) {
-      const files = needRgb ? [gtFile(e), rgbFile(e)] : [gtFile(e)];
+      // Checked here too, so that a link out of the data folder stops the run before any work.
+      const files = needRgb ? [await gtRoot.check(gtFile(e)), await rgbRoot.check(rgbFile(e))] : [await gtRoot.check(gtFile(e))];
       const present = await Promise.all(files.map(exists));
       return files.filter((_, i) => !present[i]);
     },
-    readGt: (e) => readDepthMap(gtFile(e), { scale: gtScale }),
-    readRgb: (e) => readImage(rgbFile(e)),
+    readGt: async (e) => readDepthMap(await gtRoot.check(gtFile(e)), { scale: gtScale }),
+    readRgb: async (e) => readImage(await rgbRoot.check(rgbFile(e))),
     close() {},
   };
 }

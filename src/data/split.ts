@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DepthkitError, FormatError } from '../errors.js';
+import { checkRelativePath } from '../io/safe-path.js';
 
 /** The split lists shipped in splits/ (same relative path from src/data and dist/data). */
 export const SPLITS_DIR = fileURLToPath(new URL('../../splits/', import.meta.url));
@@ -38,8 +39,12 @@ export function parseBtsSplit(text: string, file: string): SplitList {
   for (const [i, line] of lines(text).entries()) {
     const [rgb, gt] = line.split(/\s+/);
     if (!rgb || !gt) throw new FormatError(file, `line ${i + 1}: expected "rgb_path gt_path [focal]", got "${line}"`);
+    checkRelativePath(rgb, file, `line ${i + 1}`);
     if (gt === 'None') noGt++;
-    else entries.push({ name: entryName(rgb), rgb, gt });
+    else {
+      checkRelativePath(gt, file, `line ${i + 1}`);
+      entries.push({ name: entryName(rgb), rgb, gt });
+    }
   }
   return { file, entries, noGt };
 }
@@ -54,6 +59,7 @@ export function parseMonodepthSplit(text: string, file: string): SplitList {
     const [folder, frame, side] = line.split(/\s+/);
     const cam = side === 'l' ? 'image_02' : side === 'r' ? 'image_03' : undefined;
     if (!folder || !/^\d+$/.test(frame ?? '') || !cam) throw new FormatError(file, `line ${i + 1}: expected "date/drive_sync frame l|r", got "${line}"`);
+    checkRelativePath(folder, file, `line ${i + 1}`);
     const png = `${frame.padStart(10, '0')}.png`;
     const rgb = `${folder}/${cam}/data/${png}`;
     return { name: entryName(rgb), rgb, gt: `${path.posix.basename(folder)}/proj_depth/groundtruth/${cam}/${png}` };

@@ -3,26 +3,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { DepthkitError } from '../errors.js';
 import { ensureWritableDir } from '../io/atomic.js';
-import { metaPath, readCsv, writeCsv, type CsvMeta } from '../io/csv.js';
-import { meanMetrics } from '../metrics/accuracy.js';
+import type { CsvMeta } from '../io/csv.js';
 import type { DepthModel } from '../model/depth-model.js';
 import type { EngineRequest } from '../model/engine.js';
 import { findMissing, missingError, type MissingEntry } from '../data/missing.js';
-import { matSource, type NyuDepthKey } from '../data/nyu-mat.js';
+import type { NyuDepthKey } from '../data/nyu-mat.js';
 import { indexPredictions } from '../data/predictions.js';
-import { filePredictor, modelPredictor, type Predictor } from '../data/predictor.js';
+import { filePredictor, modelPredictor } from '../data/predictor.js';
 import { treeSource, type DatasetSource } from '../data/source.js';
-import { loadNyuTestIndices, loadSplit, nyuMatIndex, type SplitEntry, type SplitList, type SplitName } from '../data/split.js';
+import { loadNyuTestIndices, loadSplit, nyuMatIndex, type SplitList, type SplitName } from '../data/split.js';
 import { PAPER_COLUMNS } from '../data/table.js';
-import { mapConcurrent } from './concurrency.js';
-import { evaluatePair, PER_IMAGE_COLUMNS, type FolderEvalResult, type ImageRow } from './folder.js';
+import { resultFromRows, type FolderEvalResult } from './folder.js';
+import { evaluatePair, PER_IMAGE_COLUMNS, type ImageRow } from './image-row.js';
 import { writeEvalOutputs } from './outputs.js';
 import { protocolRecord, type DatasetName, type EvalProtocol } from './protocol.js';
-import { formatShard, parseShard, rowsFromCsv, shardSlice, type Shard } from './shard.js';
+import { completeRun, evaluateResumable, PARTIAL_FILE, type RunHooks } from './resumable.js';
+import { formatShard, parseShard, shardSlice, type Shard } from './shard.js';
 
-export const PARTIAL_FILE = 'per_image.partial.csv';
-
-export interface DatasetEvalOptions {
+export interface DatasetEvalOptions extends RunHooks {
   dataset: DatasetName;
   split: SplitName;
   /** The dataset's folder (BTS layout) or, for NYU, nyu_depth_v2_labeled.mat. */
@@ -48,9 +46,6 @@ export interface DatasetEvalOptions {
   matDepth?: NyuDepthKey;
   outDir: string;
   started: string;
-  /** Called once the images to evaluate are known (resumed ones excluded). */
-  onStart?: (total: number) => void;
-  onImage?: (row: ImageRow) => void;
 }
 
 export interface DatasetEvalReport {
@@ -75,50 +70,8 @@ async function openSource(opts: DatasetEvalOptions, list: SplitList, isMat: bool
   const indices = new Set(await loadNyuTestIndices());
   const stray = list.entries.find((e) => !indices.has(nyuMatIndex(e)));
   if (stray || indices.size !== list.entries.length) throw new DepthkitError(`${list.file} and splits/nyu_test_indices.txt disagree${stray ? ` on ${stray.rgb}` : ''}`);
-  return matSource(opts.dataPath, opts.matDepth);
-}
-
-/** Rows of an earlier interrupted run of the same settings, by image name (none when there is no partial file). */
-async function readPartial(file: string, meta: CsvMeta): Promise<Map<string, ImageRow>> {
-  if (!(await fs.access(file).then(() => true, () => false))) return new Map();
-  const table = await readCsv(file);
-  const old = table.meta ?? {};
-  const diff = Object.keys(meta).find((k) => old[k] !== meta[k]);
-  if (diff !== undefined) {
-    throw new DepthkitError(`was written with other settings (${diff}: ${old[diff] ?? 'absent'} vs ${meta[diff]}); delete it or run without --resume`, { file });
-  }
-  return new Map(rowsFromCsv(table, file).map((r) => [r.name, r]));
-}
-
-interface Work {
-  entries: SplitEntry[];
-  source: DatasetSource;
-  predictor: Predictor;
-  protocol: EvalProtocol;
-  done: Map<string, ImageRow>;
-  flushEvery: number;
-  flush: (rows: ImageRow[]) => Promise<void>;
-  onImage?: (row: ImageRow) => void;
-}
-
-/** One row per entry, in split order; an entry without valid ground truth gets valid_pixels 0 and NaN metrics. */
-async function evaluateEntries(w: Work): Promise<ImageRow[]> {
-  const todo = w.entries.filter((e) => !w.done.has(e.name));
-  const ordered = () => w.entries.filter((e) => w.done.has(e.name)).map((e) => w.done.get(e.name)!);
-  for (let start = 0; start < todo.length; start += w.flushEvery) {
-    const chunk = todo.slice(start, start + w.flushEvery);
-    const batches = Array.from({ length: Math.ceil(chunk.length / w.predictor.batchSize) }, (_, i) => chunk.slice(i * w.predictor.batchSize, (i + 1) * w.predictor.batchSize));
-    await mapConcurrent(batches, w.predictor.concurrency, async (batch) => {
-      const [preds, gts] = await Promise.all([w.predictor.predict(batch), Promise.all(batch.map((e) => w.source.readGt(e)))]);
-      batch.forEach((e, i) => {
-        const row = evaluatePair(e.name, preds[i], gts[i], w.protocol);
-        w.done.set(e.name, row);
-        w.onImage?.(row);
-      });
-    });
-    await w.flush(ordered());
-  }
-  return ordered();
+  // h5wasm takes seconds to load: only runs on the NYU .mat pay for it.
+  return (await import('../data/nyu-mat.js')).matSource(opts.dataPath, opts.matDepth);
 }
 
 /**
@@ -151,45 +104,47 @@ export async function runDatasetEval(opts: DatasetEvalOptions): Promise<DatasetE
     const identity: CsvMeta = { split: opts.split, layout: source.layout, limit: opts.limit ?? 'none', no_gt: list.noGt, predictions: predFiles ? 'files' : 'model' };
     const partialFile = path.join(opts.outDir, PARTIAL_FILE);
     const partialMeta: CsvMeta = { ...protocolRecord(protocol), ...identity, shard: formatShard(opts.shard), entries: wanted.length };
-    const done = opts.resume ? await readPartial(partialFile, partialMeta) : new Map<string, ImageRow>();
-    const names = new Set(entries.map((e) => e.name));
-    for (const name of done.keys()) if (!names.has(name)) done.delete(name);
-    const resumed = done.size;
     const concurrency = opts.concurrency ?? os.availableParallelism() * 2;
     const model = opts.model ? await opts.model() : undefined;
-    let all: ImageRow[];
+    let evaluated: { rows: ImageRow[]; resumed: number };
     try {
       const predictor = model ? modelPredictor(model, source, opts.dataset) : filePredictor(predFiles!, protocol.predScale, concurrency);
-      opts.onStart?.(entries.length - resumed);
-      all = await evaluateEntries({
-        entries, source, predictor, protocol, done, onImage: opts.onImage,
-        flushEvery: opts.flushEvery ?? Math.max(16, concurrency),
-        flush: (rows) => writeCsv(partialFile, rows as unknown as Record<string, number | string>[], PER_IMAGE_COLUMNS, partialMeta),
+      evaluated = await evaluateResumable({
+        items: entries,
+        nameOf: (e) => e.name,
+        batchSize: predictor.batchSize,
+        concurrency: predictor.concurrency,
+        evaluate: async (batch) => {
+          const [preds, gts] = await Promise.all([predictor.predict(batch), Promise.all(batch.map((e) => source.readGt(e)))]);
+          return batch.map((e, i) => evaluatePair(e.name, preds[i], gts[i], protocol));
+        },
+        partial: { file: partialFile, meta: partialMeta, resume: opts.resume ?? false, flushEvery: opts.flushEvery },
+        signal: opts.signal,
+        onStart: opts.onStart,
+        onImage: opts.onImage,
+        log: opts.log,
       });
     } finally {
       await model?.dispose();
     }
-    const invalid = all.filter((r) => r.valid_pixels === 0);
-    if (invalid.length && !opts.skipInvalid) {
-      throw new DepthkitError(`ground truth of ${invalid[0].name} has no valid pixel (${protocol.minDepth} < depth < ${protocol.maxDepth} inside crop ${protocol.crop}); use --skip-invalid to drop such images`);
-    }
-    const rows = all.filter((r) => r.valid_pixels > 0);
-    if (rows.length === 0) throw new DepthkitError(`no image of the split has valid ground truth under ${source.location}`);
-    const result: FolderEvalResult = {
-      rows,
-      summary: { count: rows.length, ...meanMetrics(rows) },
-      skipped: invalid.map((r) => r.name),
-      unmatchedPred: [],
-      unmatchedGt: [],
-      resizedCount: rows.filter((r) => r.resized).length,
-    };
+    const result = resultFromRows(evaluated.rows, {
+      skipInvalid: opts.skipInvalid,
+      invalid: (row) => new DepthkitError(`ground truth of ${row.name} has no valid pixel (${protocol.minDepth} < depth < ${protocol.maxDepth} inside crop ${protocol.crop}); use --skip-invalid to drop such images`),
+      none: () => new DepthkitError(`no image of the split has valid ground truth under ${source.location}`),
+    });
     const meta = datasetMeta(identity, {
-      shard: formatShard(opts.shard), entries: wanted.length, count: rows.length, missing: missing.length, skipped: invalid.length, resized: result.resizedCount,
+      shard: formatShard(opts.shard), entries: wanted.length, count: result.rows.length, missing: missing.length, skipped: result.skipped.length, resized: result.resizedCount,
     });
     const inputs = { dataset: opts.dataset, data_path: opts.dataPath, gt_path: opts.gtPath ?? opts.dataPath, pred: opts.pred ?? null, model: model?.description ?? null };
-    const files = await writeEvalOutputs(opts.outDir, result, protocol, { started: opts.started, inputs }, { meta, table: PAPER_COLUMNS[opts.dataset] });
-    await Promise.all([partialFile, metaPath(partialFile)].map((f) => fs.rm(f, { force: true })));
-    return { result, protocol, meta, files, missing, resumed, noGt: list.noGt };
+    const files = await completeRun({
+      partialFile,
+      signal: opts.signal,
+      count: evaluated.rows.length,
+      outputs: () => writeEvalOutputs(opts.outDir, result, protocol, { started: opts.started, inputs }, { meta, table: PAPER_COLUMNS[opts.dataset] }),
+      extras: opts.extras && (() => opts.extras!(opts.outDir)),
+      log: opts.log,
+    });
+    return { result, protocol, meta, files, missing, resumed: evaluated.resumed, noGt: list.noGt };
   } finally {
     source.close();
   }
@@ -218,7 +173,7 @@ export interface DatasetFlags {
 export function datasetOptions(
   flags: DatasetFlags,
   protocol: EvalProtocol,
-  hooks: Pick<DatasetEvalOptions, 'onStart' | 'onImage'> & { verbose?: (line: string) => void },
+  hooks: RunHooks,
 ): DatasetEvalOptions {
   if (!protocol.dataset) throw new DepthkitError('--data-path needs --dataset kitti or --dataset nyu');
   const { checkpoint } = flags;
@@ -231,7 +186,7 @@ export function datasetOptions(
     // Loaded lazily so that evaluating prediction files never loads an inference engine.
     model: checkpoint
       ? async () => (await import('../model/engine.js')).loadDepthModel({
-        checkpoint, clip: flags.clip, backend: flags.backend as EngineRequest, workers: flags.workers, verbose: hooks.verbose,
+        checkpoint, clip: flags.clip, backend: flags.backend as EngineRequest, workers: flags.workers, verbose: hooks.log,
       })
       : undefined,
     protocol,
@@ -243,8 +198,7 @@ export function datasetOptions(
     concurrency: flags.concurrency,
     outDir: flags.out,
     started: new Date().toISOString(),
-    onStart: hooks.onStart,
-    onImage: hooks.onImage,
+    ...hooks,
   };
 }
 

@@ -1,22 +1,15 @@
 import os from 'node:os';
 import { pairByStem, type DepthPair } from '../data/pairs.js';
 import { readDepthMap } from '../io/depth-file.js';
-import { evaluateImage, meanMetrics, METRIC_NAMES, type Metrics } from '../metrics/accuracy.js';
-import { resolveCrop } from '../metrics/crop.js';
+import { meanMetrics, type Metrics } from '../metrics/accuracy.js';
 import { DepthkitError } from '../errors.js';
-import type { DepthMap } from '../metrics/types.js';
 import type { EvalProtocol } from './protocol.js';
-import { mapConcurrent } from './concurrency.js';
+import { evaluatePair, type ImageRow } from './image-row.js';
 import { PairPool } from './pair-pool.js';
+import { evaluateResumable, type PartialOptions, type RunHooks } from './resumable.js';
 
-export interface ImageRow extends Metrics {
-  name: string;
-  valid_pixels: number;
-  /** 1 when the prediction was resized (bilinear) to the ground truth's size. */
-  resized: number;
-  align_scale: number;
-  align_shift: number;
-}
+// Where the rest of depthkit has always imported them from.
+export { evaluatePair, PER_IMAGE_COLUMNS, SUMMARY_COLUMNS, type ImageRow } from './image-row.js';
 
 export interface FolderEvalResult {
   rows: ImageRow[];
@@ -28,7 +21,7 @@ export interface FolderEvalResult {
   resizedCount: number;
 }
 
-export interface FolderEvalOptions {
+export interface FolderEvalOptions extends Omit<RunHooks, 'extras'> {
   predDir: string;
   gtDir: string;
   protocol: EvalProtocol;
@@ -37,28 +30,34 @@ export interface FolderEvalOptions {
   concurrency?: number;
   /** Worker threads reading and evaluating pairs (default: one per core when there are enough images; 0 = none). */
   workers?: number;
-  onImage?: (row: ImageRow) => void;
+  /** Save progress to (and resume from) a partial file. */
+  partial?: PartialOptions;
 }
 
-export const PER_IMAGE_COLUMNS = ['name', ...METRIC_NAMES, 'valid_pixels', 'resized', 'align_scale', 'align_shift'];
-export const SUMMARY_COLUMNS = ['count', ...METRIC_NAMES];
-
-/** One image's row under the protocol (crop from the ground truth's size); valid_pixels 0 means NaN metrics. */
-export function evaluatePair(name: string, pred: DepthMap, gt: DepthMap, p: EvalProtocol): ImageRow {
-  const crop = resolveCrop(p.crop, p.dataset ?? undefined, gt.width, gt.height);
-  const r = evaluateImage(pred, gt, { minDepth: p.minDepth, maxDepth: p.maxDepth, crop, align: p.align, alignSpace: p.alignSpace });
+/**
+ * A run's result from every image's row (in output order). An image without valid ground truth is dropped with
+ * skipInvalid and otherwise refused with `invalid(row)`; checked once all rows are in, resumed ones included.
+ */
+export function resultFromRows(
+  all: ImageRow[],
+  o: { skipInvalid?: boolean; invalid: (row: ImageRow) => DepthkitError; none: () => DepthkitError; unmatchedPred?: string[]; unmatchedGt?: string[] },
+): FolderEvalResult {
+  const invalid = all.filter((r) => r.valid_pixels === 0);
+  if (invalid.length && !o.skipInvalid) throw o.invalid(invalid[0]);
+  const rows = all.filter((r) => r.valid_pixels > 0);
+  if (rows.length === 0) throw o.none();
   return {
-    name,
-    ...r.metrics,
-    valid_pixels: r.valid_pixels,
-    resized: r.resized ? 1 : 0,
-    align_scale: r.alignment.scale,
-    align_shift: r.alignment.shift,
+    rows,
+    summary: { count: rows.length, ...meanMetrics(rows) },
+    skipped: invalid.map((r) => r.name),
+    unmatchedPred: o.unmatchedPred ?? [],
+    unmatchedGt: o.unmatchedGt ?? [],
+    resizedCount: rows.filter((r) => r.resized).length,
   };
 }
 
 /** Evaluates every prediction against the ground truth file with the same name stem. */
-export async function evaluateFolder(opts: FolderEvalOptions): Promise<FolderEvalResult> {
+export async function evaluateFolder(opts: FolderEvalOptions): Promise<FolderEvalResult & { resumed: number }> {
   const { pairs, unmatchedPred, unmatchedGt } = await pairByStem(opts.predDir, opts.gtDir);
   if (pairs.length === 0) {
     throw new DepthkitError(
@@ -66,7 +65,6 @@ export async function evaluateFolder(opts: FolderEvalOptions): Promise<FolderEva
     );
   }
   const p = opts.protocol;
-  const skipped: string[] = [];
   const workers = opts.workers ?? (pairs.length >= 8 ? os.availableParallelism() : 0);
   const pool = workers > 0 ? PairPool.start(workers) : undefined;
   const rowOf = async (pair: DepthPair): Promise<ImageRow> => {
@@ -74,29 +72,28 @@ export async function evaluateFolder(opts: FolderEvalOptions): Promise<FolderEva
     const [pred, gt] = await Promise.all([readDepthMap(pair.pred, { scale: p.predScale }), readDepthMap(pair.gt, { scale: p.gtScale })]);
     return evaluatePair(pair.name, pred, gt, p);
   };
-  const results = await mapConcurrent(pairs, opts.concurrency ?? Math.max(workers, 1) * 2, async (pair) => {
-    const row = await rowOf(pair);
-    if (row.valid_pixels === 0) {
-      if (opts.skipInvalid) {
-        skipped.push(pair.name);
-        return undefined;
-      }
-      throw new DepthkitError(
-        `ground truth has no valid pixel (${p.minDepth} < depth < ${p.maxDepth} inside crop ${p.crop}); use --skip-invalid to drop such images`,
-        { file: pair.gt },
-      );
-    }
-    opts.onImage?.(row);
-    return row;
+  const { rows, resumed } = await evaluateResumable({
+    items: pairs,
+    nameOf: (pair) => pair.name,
+    batchSize: 1,
+    concurrency: opts.concurrency ?? Math.max(workers, 1) * 2,
+    evaluate: async ([pair]) => [await rowOf(pair)],
+    partial: opts.partial,
+    signal: opts.signal,
+    onStart: opts.onStart,
+    onImage: opts.onImage,
+    log: opts.log,
   }).finally(() => pool?.dispose());
-  const rows = results.filter((r): r is ImageRow => r !== undefined);
-  if (rows.length === 0) throw new DepthkitError(`no image in ${opts.gtDir} has valid ground truth`);
-  return {
-    rows,
-    summary: { count: rows.length, ...meanMetrics(rows) },
-    skipped: skipped.sort(),
+  const gtOf = new Map(pairs.map((pair) => [pair.name, pair.gt]));
+  const result = resultFromRows(rows, {
+    skipInvalid: opts.skipInvalid,
+    invalid: (row) => new DepthkitError(
+      `ground truth has no valid pixel (${p.minDepth} < depth < ${p.maxDepth} inside crop ${p.crop}); use --skip-invalid to drop such images`,
+      { file: gtOf.get(row.name) },
+    ),
+    none: () => new DepthkitError(`no image in ${opts.gtDir} has valid ground truth`),
     unmatchedPred,
     unmatchedGt,
-    resizedCount: rows.filter((r) => r.resized).length,
-  };
+  });
+  return { ...result, resumed };
 }

@@ -1,8 +1,9 @@
 import path from 'node:path';
-import { writeCsv, type CsvMeta } from '../io/csv.js';
-import { writeRunRecord } from '../io/run-record.js';
+import { writeFilesAtomic } from '../io/atomic.js';
+import { csvContents, type CsvMeta } from '../io/csv.js';
+import { runRecordContent } from '../io/run-record.js';
 import type { FolderEvalResult } from './folder.js';
-import { PER_IMAGE_COLUMNS, SUMMARY_COLUMNS } from './folder.js';
+import { PER_IMAGE_COLUMNS, SUMMARY_COLUMNS } from './image-row.js';
 import { protocolRecord, type EvalProtocol } from './protocol.js';
 
 export interface ExtraOutputs {
@@ -13,8 +14,8 @@ export interface ExtraOutputs {
 }
 
 /**
- * Writes per_image.csv and summary.csv (and table.csv when asked; each atomically, with the protocol in a sidecar)
- * and returns their paths. Nothing is written before the whole evaluation succeeded, so a failed run never leaves half a result.
+ * Writes per_image.csv and summary.csv (and table.csv when asked; with the protocol in sidecars) and run.json as one
+ * atomic set, and returns their paths. Nothing is written before the whole evaluation succeeded, so a failed run never leaves half a result.
  */
 export async function writeEvalOutputs(
   outDir: string,
@@ -26,19 +27,14 @@ export async function writeEvalOutputs(
   const meta = { ...protocolRecord(protocol), count: result.summary.count, skipped: result.skipped.length, resized: result.resizedCount, ...extra.meta };
   const perImage = path.join(outDir, 'per_image.csv');
   const summary = path.join(outDir, 'summary.csv');
-  await writeCsv(perImage, result.rows as unknown as Record<string, string | number>[], PER_IMAGE_COLUMNS, meta);
-  await writeCsv(summary, [result.summary], SUMMARY_COLUMNS, meta);
-  const outputs = ['per_image.csv', 'summary.csv'];
-  if (extra.table) {
-    await writeCsv(path.join(outDir, 'table.csv'), [result.summary], [...extra.table], meta);
-    outputs.push('table.csv');
-  }
-  const record = await writeRunRecord(outDir, {
-    kind: 'eval',
-    started: run.started,
-    protocol: protocolRecord(protocol),
-    inputs: run.inputs,
-    outputs,
-  });
-  return [...outputs.map((f) => path.join(outDir, f)), record];
+  const outputs = ['per_image.csv', 'summary.csv', ...(extra.table ? ['table.csv'] : [])];
+  const record = runRecordContent(outDir, { kind: 'eval', started: run.started, protocol: protocolRecord(protocol), inputs: run.inputs, outputs });
+  // One set: a full disk or a permission error while writing leaves every earlier file as it was.
+  await writeFilesAtomic([
+    ...csvContents(perImage, result.rows as unknown as Record<string, string | number>[], PER_IMAGE_COLUMNS, meta),
+    ...csvContents(summary, [result.summary], SUMMARY_COLUMNS, meta),
+    ...(extra.table ? csvContents(path.join(outDir, 'table.csv'), [result.summary], [...extra.table], meta) : []),
+    record,
+  ]);
+  return [...outputs.map((f) => path.join(outDir, f)), record.file];
 }

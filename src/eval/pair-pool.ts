@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker } from '../util/worker-entry.js';
 import { DepthkitError } from '../errors.js';
 import type { DepthPair } from '../data/pairs.js';
-import type { ImageRow } from './folder.js';
+import type { ImageRow } from './image-row.js';
 import type { EvalProtocol } from './protocol.js';
 import type { PairReply } from './pair-worker.js';
 

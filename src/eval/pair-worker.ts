@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { readDepthMap } from '../io/depth-file.js';
 import { DepthkitError, errorMessage } from '../errors.js';
-import { evaluatePair, type ImageRow } from './folder.js';
+import { evaluatePair, type ImageRow } from './image-row.js';
 import type { EvalProtocol } from './protocol.js';
 import type { DepthPair } from '../data/pairs.js';
 

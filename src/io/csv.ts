@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import Papa from 'papaparse';
 import { FormatError } from '../errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFilesAtomic, type FileContent } from './atomic.js';
 import { DEPTHKIT_VERSION } from '../version.js';
 
 /** Flat protocol metadata kept beside a CSV in `<file>.meta.json` (crop, caps, alignment, scope, count, version). */
@@ -27,19 +27,29 @@ export function formatCsvNumber(n: number): string {
   return String(n);
 }
 
-/**
- * Writes a CSV (and, with `meta`, its sidecar stamped with the depthkit version) atomically. The CSV goes first so
- * that a sidecar never describes a file that was not written; without `meta` a stale sidecar is removed, since it
- * would describe an earlier run.
- */
-export async function writeCsv(file: string, rows: Record<string, string | number>[], columns: string[], meta?: CsvMeta): Promise<void> {
+/** A CSV's bytes (and, with `meta`, its sidecar's, stamped with the depthkit version), for writeFilesAtomic. */
+export function csvContents(file: string, rows: Record<string, string | number>[], columns: string[], meta?: CsvMeta): FileContent[] {
   const data = rows.map((r) => columns.map((c) => {
     const v = r[c];
     return typeof v === 'number' ? formatCsvNumber(v) : (v ?? '');
   }));
-  await writeFileAtomic(file, `${Papa.unparse({ fields: columns, data }, { newline: '\n' })}\n`);
-  if (meta) await writeFileAtomic(metaPath(file), `${JSON.stringify({ ...meta, depthkit_version: meta.depthkit_version ?? DEPTHKIT_VERSION }, null, 2)}\n`);
-  else await fs.rm(metaPath(file), { force: true });
+  const csv = { file, data: `${Papa.unparse({ fields: columns, data }, { newline: '\n' })}\n` };
+  return meta ? [csv, csvMetaContent(file, meta)] : [csv];
+}
+
+/** The `.meta.json` sidecar of `file`, stamped with the depthkit version, for writeFilesAtomic. */
+export function csvMetaContent(file: string, meta: CsvMeta): FileContent {
+  return { file: metaPath(file), data: `${JSON.stringify({ ...meta, depthkit_version: meta.depthkit_version ?? DEPTHKIT_VERSION }, null, 2)}\n` };
+}
+
+/**
+ * Writes a CSV (and, with `meta`, its sidecar) atomically, the pair together: a failed write leaves both as they
+ * were, so a sidecar never describes a file that was not written; without `meta` a stale sidecar is removed, since
+ * it would describe an earlier run.
+ */
+export async function writeCsv(file: string, rows: Record<string, string | number>[], columns: string[], meta?: CsvMeta): Promise<void> {
+  await writeFilesAtomic(csvContents(file, rows, columns, meta));
+  if (!meta) await fs.rm(metaPath(file), { force: true });
 }
 
 async function readText(file: string): Promise<string | undefined> {

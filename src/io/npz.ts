@@ -4,6 +4,7 @@ import { Inflate, inflateSync } from 'fflate';
 import { DepthkitError, FormatError } from '../errors.js';
 import type { DepthMap } from '../metrics/types.js';
 import { convertElements, decodeNpy, parseNpyHeader, type NpyArray, type NpyHeader } from './npy.js';
+import { leavesFolder } from './safe-path.js';
 
 /**
  * NumPy `.npz` archives: a zip of `.npy` members, stored or deflated (np.savez / np.savez_compressed). The central
@@ -77,8 +78,7 @@ async function locateCentralDirectory(h: fs.FileHandle, fileSize: number, file: 
 }
 
 function checkMemberName(name: string, file: string): void {
-  const segments = name.split(/[/\\]/);
-  if (name.startsWith('/') || name.startsWith('\\') || /^[A-Za-z]:/.test(name) || segments.includes('..')) {
+  if (leavesFolder(name)) {
     throw new FormatError(file, `refusing zip member with an unsafe path '${name}'`);
   }
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { writeFileAtomic } from './atomic.js';
+import { writeFilesAtomic, type FileContent } from './atomic.js';
 import { DEPTHKIT_VERSION } from '../version.js';
 
 /** What every run folder records about how it was made (read by `depthkit report`). */
@@ -13,9 +13,8 @@ export interface RunRecord {
   [extra: string]: unknown;
 }
 
-/** Writes `<dir>/run.json` atomically, stamped with the finish time and the versions in use. */
-export async function writeRunRecord(dir: string, record: RunRecord): Promise<string> {
-  const file = path.join(dir, 'run.json');
+/** `<dir>/run.json`'s bytes, stamped with the finish time and the versions in use (for writeFilesAtomic). */
+export function runRecordContent(dir: string, record: RunRecord): FileContent {
   const full = {
     ...record,
     finished: new Date().toISOString(),
@@ -23,6 +22,12 @@ export async function writeRunRecord(dir: string, record: RunRecord): Promise<st
     depthkit_version: DEPTHKIT_VERSION,
     node: process.version,
   };
-  await writeFileAtomic(file, `${JSON.stringify(full, null, 2)}\n`);
-  return file;
+  return { file: path.join(dir, 'run.json'), data: `${JSON.stringify(full, null, 2)}\n` };
+}
+
+/** Writes `<dir>/run.json` atomically; returns its path. */
+export async function writeRunRecord(dir: string, record: RunRecord): Promise<string> {
+  const content = runRecordContent(dir, record);
+  await writeFilesAtomic([content]);
+  return content.file;
 }

@@ -1,7 +1,6 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { writeFileAtomic } from '../io/atomic.js';
+import { ensureOutputSubdir, writeFileAtomic } from '../io/atomic.js';
 import { metricDirection } from '../ci/metric-direction.js';
 import { chartPng } from './chart.js';
 import { optionalNumber, readRunFolder, requireKind, rowsFile, type RunFolder, type RunKind } from './run-folder.js';
@@ -106,8 +105,7 @@ async function writePlots(runDir: string, kind: RunKind): Promise<string[]> {
   const run = await readRunFolder(runDir);
   requireKind(run, kind);
   const plots = await runPlots(run);
-  const dir = path.join(runDir, 'plots');
-  await fs.mkdir(dir, { recursive: true });
+  const dir = await ensureOutputSubdir(runDir, 'plots');
   const files = plots.map((p) => path.join(dir, p.file));
   await Promise.all(plots.map((p, i) => writeFileAtomic(files[i], p.png)));
   return files;

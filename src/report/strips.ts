@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DepthkitError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { ensureOutputSubdir, writeFileAtomic } from '../io/atomic.js';
 import { readDepthMap } from '../io/depth-file.js';
 import { IMAGE_EXTENSIONS, readImage } from '../io/image.js';
 import type { CsvMeta } from '../io/csv.js';
@@ -43,8 +43,7 @@ export async function renderStrips(items: StripItem[]): Promise<RenderedStrip[]>
 }
 
 async function saveStrips(runDir: string, strips: RenderedStrip[]): Promise<string[]> {
-  const dir = path.join(runDir, 'strips');
-  await fs.mkdir(dir, { recursive: true });
+  const dir = await ensureOutputSubdir(runDir, 'strips');
   const files = strips.map((s) => path.join(dir, s.file));
   await Promise.all(strips.map((s, i) => writeFileAtomic(files[i], s.png)));
   return files;

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DepthkitError } from '../errors.js';
+import { checkRelativePath } from '../io/safe-path.js';
 import { readDepthMap } from '../io/depth-file.js';
 import { IMAGE_EXTENSIONS, readImage, resizeRgb } from '../io/image.js';
 import { naturalCompare, pairByStem } from '../data/pairs.js';
@@ -50,6 +51,8 @@ export async function readSplitList(file: string): Promise<PairFiles[]> {
     const cols = line.split(/\s+/);
     if (cols.length < 2) throw new DepthkitError(`line ${i + 1}: expected 'rgb depth [focal]', got '${line}'`, { file });
     if (cols[1] === 'None') return; // KITTI Eigen lines without ground truth
+    checkRelativePath(cols[0], file, `line ${i + 1}`);
+    checkRelativePath(cols[1], file, `line ${i + 1}`);
     pairs.push({ rgb: path.resolve(dir, cols[0]), depth: path.resolve(dir, cols[1]) });
   });
   if (!pairs.length) throw new DepthkitError('split list names no rgb/depth pair', { file });

@@ -9,9 +9,9 @@ import { checkClipFile, loadClipWeights } from '../model/clip-weights.js';
 import { configProblem, defaultModelConfig, type ClipVariant } from '../model/config.js';
 import { resolveClipPath } from '../model/load-weights.js';
 import type { AdamWState } from './adamw.js';
+import { readCommittedPair, settlePair } from './checkpoint-pair.js';
 import { loadSamples, pairFolders, readSplitList, type PairFiles } from './dataset.js';
-import { tensorsFingerprint } from './fingerprint.js';
-import { optimPath, readOptimState } from './optim-file.js';
+import type { RowSums } from './optim-file.js';
 import { CHECKPOINT_NAME, train, type LogRow, type TrainResult, type TrainSettings } from './trainer.js';
 
 export interface TrainingRequest {
@@ -31,6 +31,8 @@ export interface TrainingRequest {
   settings: TrainSettings;
   stopAfter?: number;
   onStep?: (s: { step: number; loss: number; lr: number }) => void;
+  /** Stops training after the step in flight, with the state at that step saved (see trapInterrupts). */
+  signal?: AbortSignal;
 }
 
 export type TrainingOutcome = TrainResult & { backend: string; train: number; val: number; startStep: number };
@@ -38,25 +40,22 @@ export type TrainingOutcome = TrainResult & { backend: string; train: number; va
 interface Start {
   ckpt: Checkpoint;
   optim?: AdamWState;
+  row?: RowSums;
   settings: TrainSettings;
 }
 
 /** The model to start from, and on resume the optimizer state and the settings saved with it. */
-function startingPoint(r: TrainingRequest, clipFile: string): Start {
+async function startingPoint(r: TrainingRequest, clipFile: string): Promise<Start> {
   const sources = [r.resume, r.checkpoint !== undefined, r.init !== undefined].filter(Boolean).length;
   if (sources !== 1) throw new DepthkitError('give exactly one of --checkpoint <file>, --init or --resume');
   if (r.resume) {
     const file = path.join(r.out, CHECKPOINT_NAME);
-    if (!existsSync(file)) throw new DepthkitError('nothing to resume: no checkpoint in the output folder', { file });
-    const ckpt = readCheckpoint(file);
-    const optFile = optimPath(file);
-    if (!existsSync(optFile)) throw new DepthkitError('nothing to resume: the optimizer state is missing', { file: optFile });
-    const { settings: saved, ...optim } = readOptimState(optFile, ckpt.tensors);
-    if (saved.checkpoint_fingerprint !== tensorsFingerprint(ckpt.tensors)) {
-      throw new DepthkitError(`optimizer state was saved with other weights than ${file} (an interrupted save?)`, { file: optFile });
-    }
+    if (!existsSync(file)) throw new DepthkitError('nothing to resume: no checkpoint in the output folder (start with --init or --checkpoint)', { file });
+    const committed = readCommittedPair(file);
+    await settlePair(file, committed);
+    const { settings: saved, row, ...optim } = committed.optim;
     // The saved settings keep the run reproducible; only its length may change.
-    return { ckpt, optim, settings: { ...(saved as unknown as TrainSettings), steps: r.settings.steps } };
+    return { ckpt: committed.checkpoint, optim, row, settings: { ...(saved as unknown as TrainSettings), steps: r.settings.steps } };
   }
   if (r.checkpoint !== undefined) {
     if (!existsSync(r.checkpoint)) throw new DepthkitError('checkpoint not found (create one with depthkit model init or use --init)', { file: r.checkpoint });
@@ -88,7 +87,7 @@ async function previousLog(file: string): Promise<LogRow[]> {
 /** Resolves files, loads data and weights, picks the backend, and trains. */
 export async function runTraining(r: TrainingRequest): Promise<TrainingOutcome> {
   const clipFile = resolveClipPath(r.clip);
-  const start = startingPoint(r, clipFile);
+  const start = await startingPoint(r, clipFile);
   const { config } = start.ckpt;
   const clip = loadClipWeights(clipFile, config.clip);
   const sampleOpts = { ...config.inputSize, depthScale: r.depthScale, minDepth: 1e-3, maxDepth: config.maxDepth };
@@ -103,6 +102,7 @@ export async function runTraining(r: TrainingRequest): Promise<TrainingOutcome> 
     clip: clip.tensors,
     start: start.ckpt.tensors,
     optim: start.optim,
+    row: start.row,
     train: trainSet,
     val: valSet,
     outDir: r.out,
@@ -110,6 +110,7 @@ export async function runTraining(r: TrainingRequest): Promise<TrainingOutcome> 
     stopAfter: r.stopAfter,
     previousLog: r.resume ? await previousLog(path.join(r.out, 'train_log.csv')) : [],
     onStep: r.onStep,
+    signal: r.signal,
   });
   return { ...result, backend, train: trainSet.length, val: valSet.length, startStep: start.optim?.step ?? 0 };
 }

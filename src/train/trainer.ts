@@ -3,7 +3,6 @@ import path from 'node:path';
 import { DepthkitError } from '../errors.js';
 import { writeCsv } from '../io/csv.js';
 import type { Tensor } from '../io/safetensors.js';
-import { writeCheckpoint } from '../model/checkpoint.js';
 import { tokenGrid, type ModelConfig } from '../model/config.js';
 import { buildDepthGraph } from '../model/depth-graph.js';
 import { mulberry32 } from '../util/random.js';
@@ -11,9 +10,9 @@ import { AdamW, ADAMW_DEFAULTS, type AdamWState } from './adamw.js';
 import { augmentDepth, augmentRgb, drawAugmentation, IDENTITY, type Augmentation } from './augment.js';
 import type { Sample } from './dataset.js';
 import { FeatureCache, imageFeatures } from './features.js';
-import { tensorsFingerprint } from './fingerprint.js';
+import { savePair } from './checkpoint-pair.js';
 import { logTargets, silogLoss } from './loss.js';
-import { optimPath, writeOptimState } from './optim-file.js';
+import { EMPTY_ROW, optimPath, type RowSums } from './optim-file.js';
 import { writePreview } from './preview.js';
 import { batchIndices, learningRate, mixSeed } from './schedule.js';
 import { TrainableTfOps } from './trainable-ops.js';
@@ -45,8 +44,9 @@ export interface TrainJob {
   /** CLIP tensors (frozen) and the starting mirror + decoder tensors. */
   clip: ReadonlyMap<string, Tensor>;
   start: ReadonlyMap<string, Tensor>;
-  /** Adam state to continue from (resume). */
+  /** Adam state to continue from (resume), and the sums of the log row it was saved in the middle of. */
   optim?: AdamWState;
+  row?: RowSums;
   train: Sample[];
   val: Sample[];
   outDir: string;
@@ -56,6 +56,8 @@ export interface TrainJob {
   /** Rows of an earlier run's train_log.csv to keep (resume). */
   previousLog?: LogRow[];
   onStep?: (s: { step: number; loss: number; lr: number }) => void;
+  /** Once aborted, the step in flight finishes, the state at that step is saved and training returns. */
+  signal?: AbortSignal;
 }
 
 export interface TrainResult {
@@ -67,12 +69,23 @@ export interface TrainResult {
   lastRow?: LogRow;
   /** Training steps per second, validation and checkpoint writes excluded. */
   itPerSec: number;
+  /** The signal stopped training before its last step; `step` is saved, the preview is not written. */
+  interrupted: boolean;
 }
 
 export const CHECKPOINT_NAME = 'checkpoint.safetensors';
 
 /** The exit code of a run stopped by a non-finite loss (2 stays "unusable input"). */
 export const DIVERGED_EXIT = 3;
+
+/**
+ * Whether `signal` has been aborted. Yields to the event loop first: signal handlers run between macrotasks, and a
+ * training step awaits only microtasks, so without this an interrupt would wait for the next file write.
+ */
+async function stopRequested(signal?: AbortSignal): Promise<boolean> {
+  await new Promise((resolve) => setImmediate(resolve));
+  return signal?.aborted ?? false;
+}
 
 export async function train(job: TrainJob): Promise<TrainResult> {
   const { tf, config, settings: s } = job;
@@ -100,15 +113,13 @@ export async function train(job: TrainJob): Promise<TrainResult> {
   let lastSaved = job.optim?.step ?? -1;
   let trainSeconds = 0;
   let stepsTimed = 0;
-  let sinceRow = { loss: 0, n: 0, seconds: 0 };
+  // Restoring the sums makes the next row the same as in an unbroken run (its it/s aside), wherever the save fell.
+  let sinceRow: RowSums = { ...(job.row ?? EMPTY_ROW) };
 
   const snapshot = (): Map<string, Tensor> =>
     new Map([...params].map(([n, v]): [string, Tensor] => [n, { shape: v.shape, data: v.dataSync() as Float32Array }]));
   const save = async () => {
-    const tensors = snapshot();
-    const settings = { ...s, checkpoint_fingerprint: tensorsFingerprint(tensors) };
-    await writeCheckpoint(files.checkpoint, { config, tensors });
-    await writeOptimState(files.optimizer, opt.state(), settings);
+    await savePair(files.checkpoint, { checkpoint: { config, tensors: snapshot() }, optim: opt.state(), settings: s, row: sinceRow });
     lastSaved = opt.step;
   };
   const validate = () => {
@@ -119,14 +130,16 @@ export async function train(job: TrainJob): Promise<TrainResult> {
     const m = validate();
     const row = { step: opt.step, loss: sinceRow.loss / sinceRow.n, lr, val_abs_rel: m.abs_rel, val_rmse: m.rmse, val_d1: m.d1, 'it/s': sinceRow.n / sinceRow.seconds };
     log.push(row);
-    sinceRow = { loss: 0, n: 0, seconds: 0 };
+    sinceRow = { ...EMPTY_ROW };
     await writeCsv(files.log, log, LOG_COLUMNS);
   };
 
   try {
     const end = Math.min(s.steps, job.stopAfter === undefined ? Infinity : opt.step + job.stopAfter);
     let lr = 0;
-    while (opt.step < end) {
+    // A fresh start saves step 0 first: from then on, a kill at any moment leaves a checkpoint to --resume from.
+    if (lastSaved !== opt.step) await save();
+    while (opt.step < end && !(await stopRequested(job.signal))) {
       const step = opt.step;
       const t0 = performance.now();
       const idx = batchIndices(step, s.batchSize, job.train.length, s.seed);
@@ -148,8 +161,10 @@ export async function train(job: TrainJob): Promise<TrainResult> {
       tf.dispose([feats, logGt, mask, value]);
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
         tf.dispose(Object.values(grads));
-        const kept = lastSaved >= 0 ? `the last good checkpoint is ${files.checkpoint} (step ${lastSaved})` : 'no checkpoint was saved in this run';
-        throw new DepthkitError(`loss became ${loss} at step ${step + 1} (lr ${lr.toPrecision(3)}); training stopped, ${kept}; lower --lr`, { exitCode: DIVERGED_EXIT });
+        throw new DepthkitError(
+          `loss became ${loss} at step ${step + 1} (lr ${lr.toPrecision(3)}); training stopped, the last good checkpoint is ${files.checkpoint} (step ${lastSaved}); lower --lr`,
+          { exitCode: DIVERGED_EXIT },
+        );
       }
       opt.apply(named, lr);
       tf.dispose(Object.values(grads));
@@ -162,14 +177,15 @@ export async function train(job: TrainJob): Promise<TrainResult> {
       if (opt.step % s.valEvery === 0 || last) await writeRow(lr);
       if (opt.step % s.saveEvery === 0 || last) await save();
     }
-    if (lastSaved < 0) await save(); // zero steps to run on a fresh start: still leave the files in place
+    const interrupted = opt.step < end;
+    if (lastSaved !== opt.step) await save(); // stopped between two saves
     let preview: string | undefined;
-    if (job.val.length) {
+    if (job.val.length && !interrupted) {
       const [pred] = predictSamples(tf, graph, config, features, job.val.slice(0, 1), 'val:');
       await writePreview(files.preview, job.val[0], pred, config.maxDepth, `${job.val[0].name} after ${opt.step} steps`);
       preview = files.preview;
     }
-    return { step: opt.step, ...files, preview, lastRow: log.at(-1), itPerSec: stepsTimed / Math.max(trainSeconds, 1e-9) };
+    return { step: opt.step, ...files, preview, lastRow: log.at(-1), itPerSec: stepsTimed / Math.max(trainSeconds, 1e-9), interrupted };
   } finally {
     features.dispose();
     opt.dispose();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DepthkitError } from '../errors.js';
 import { DEPTH_EXTENSIONS, readDepthMap, toUint16, writeDepthMap } from '../io/depth-file.js';
 import { resizeRgb } from '../io/image.js';
+import { rootGuard } from '../io/safe-path.js';
 import { readInput } from '../io/npy.js';
 import { listNpzKeys, npyStack, openNpzStack, type NpyStack } from '../io/npz.js';
 import { resizeBilinear } from '../metrics/resize.js';
@@ -115,13 +116,14 @@ async function openStack(file: string, key: string | undefined): Promise<NpyStac
   return openNpzStack(file, chosen);
 }
 
-/** Sorted per-frame depth files of a folder: the k-th file is frame k of the video. */
+/** Sorted per-frame depth files of a folder: the k-th file is frame k of the video; links out of the folder are refused. */
 export async function listDepthFiles(dir: string): Promise<string[]> {
   const names = await fs.readdir(dir);
   const exts: readonly string[] = DEPTH_EXTENSIONS;
   const files = names.filter((n) => !n.startsWith('.') && exts.includes(path.extname(n).toLowerCase())).sort();
   if (files.length === 0) throw new DepthkitError(`holds no depth files (${DEPTH_EXTENSIONS.join(', ')})`, { file: dir });
-  return files.map((n) => path.join(dir, n));
+  const guard = rootGuard(dir);
+  return Promise.all(files.map((n) => guard.check(path.join(dir, n))));
 }
 
 /**

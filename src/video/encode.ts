@@ -1,8 +1,8 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { DepthkitError } from '../errors.js';
+import { atomicTempPath, describeWriteError, writeFaultIn } from '../io/atomic.js';
 import { startFfmpeg, type FfmpegExit } from './ffmpeg.js';
 import { stripFile } from './probe.js';
 
@@ -38,7 +38,7 @@ export async function createEncoder(file: string, opts: EncoderOptions): Promise
   if (!(fps > 0)) throw new DepthkitError(`encoder fps must be > 0 (got ${fps})`, { file });
   if (!(crf >= 0 && crf <= 51)) throw new DepthkitError(`encoder crf must be in 0..51 (got ${crf})`, { file });
   const target = path.resolve(file);
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const tmp = atomicTempPath(target);
   const run = await startFfmpeg({
     input: 'pipe',
     inputOptions: ['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-r', String(fps)],
@@ -54,9 +54,19 @@ export async function createEncoder(file: string, opts: EncoderOptions): Promise
   stdin.on('error', () => {}); // a dying ffmpeg surfaces through run.done, with its own message
   const frameBytes = width * height * 3;
   let state: 'open' | 'closed' | 'aborted' = 'open';
+  // ffmpeg runs in its own process group: should depthkit exit at once (a second Ctrl-C), it would go on encoding
+  // into a temp file nobody renames. Only synchronous work can run at exit: kill it and remove the temp file.
+  const onExit = () => {
+    run.stop();
+    rmSync(tmp, { force: true });
+  };
+  process.once('exit', onExit);
+  void run.done.then(() => process.removeListener('exit', onExit));
 
   const fail = async (exit: FfmpegExit): Promise<never> => {
     await fs.rm(tmp, { force: true });
+    const fault = writeFaultIn(exit.message);
+    if (fault) throw new DepthkitError(`cannot write video, ${fault}`, { file, exitCode: 1 });
     throw new DepthkitError(`ffmpeg could not encode (${stripFile(exit.message, tmp) || exit.status})`, { file });
   };
 
@@ -82,7 +92,7 @@ export async function createEncoder(file: string, opts: EncoderOptions): Promise
         await fs.rename(tmp, target);
       } catch (err) {
         await fs.rm(tmp, { force: true });
-        throw new DepthkitError(`cannot write video (${(err as Error).message})`, { file, cause: err });
+        throw new DepthkitError(`cannot write video, ${describeWriteError(err)}`, { file, exitCode: 1, cause: err });
       }
     },
     async abort() {

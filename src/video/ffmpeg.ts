@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 import { locateFfmpeg, checkFfmpegVersion, type FfmpegInfo } from './ffmpeg-locate.js';
+import { writeFaultIn } from '../io/atomic.js';
 
 /*
  * The only module that touches fluent-ffmpeg (archived upstream in 2025). Everything else in src/video speaks the
@@ -69,11 +70,17 @@ export async function startFfmpeg(job: FfmpegJob): Promise<FfmpegRun> {
   ownProcessGroup(cmd);
 
   let lastError = '';
+  // ffmpeg's last error line can be a generic "Error initializing output stream"; the cause (a full disk, a
+  // permission) is on an earlier line, and is what the user needs to read.
+  let writeFault = '';
   let stopped = false;
   let started = false;
   cmd.on('stderr', (line: string) => {
     const { level, text } = stripLevel(line);
-    if (level === 'error' || level === 'fatal' || level === 'panic') lastError = text.trim();
+    if (level === 'error' || level === 'fatal' || level === 'panic') {
+      lastError = text.trim();
+      if (writeFaultIn(lastError)) writeFault = lastError;
+    }
     job.onStderrLine?.(line);
   });
   // fluent's end/error events come once stderr is fully read, but can fire before the process is reaped (it
@@ -96,7 +103,7 @@ export async function startFfmpeg(job: FfmpegJob): Promise<FfmpegRun> {
   });
   const done = Promise.all([fluentDone, exitCode]).then(([fluentMessage, code]): FfmpegExit => {
     if (stopped) return { status: 'stopped', message: '' };
-    return code === 0 ? { status: 'ok', message: '' } : { status: 'failed', message: lastError || fluentMessage };
+    return code === 0 ? { status: 'ok', message: '' } : { status: 'failed', message: writeFault || lastError || fluentMessage };
   });
   let exited = false;
   void done.then(() => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { DepthkitError } from '../errors.js';
-import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
-import { writeCsv } from '../io/csv.js';
+import { ensureWritableDir, writeFilesAtomic } from '../io/atomic.js';
+import { csvContents, csvMetaContent } from '../io/csv.js';
 import { computeMetrics, evaluateImage, METRIC_NAMES } from '../metrics/accuracy.js';
 import { applyAlignment, fitAlignment, type Alignment, type AlignMode, type AlignSpace } from '../metrics/align.js';
 import { validMask } from '../metrics/mask.js';
@@ -16,6 +16,7 @@ import { DEPTHKIT_VERSION } from '../version.js';
 import { decodeFrames, type DecodedFrame } from './decode.js';
 import { modelSource, openFileSource, SAVE_SCALE, type AnalysisFrame, type DepthKind, type DepthSource, type SaveFormat } from './depth-source.js';
 import { FlowPool } from './flow-pool.js';
+import { openFrameLog, type FrameLog } from './frame-log.js';
 import { flowEstimator, flowMagnitude } from './pair-flows.js';
 import { openGtSource, type GtSource } from './gt-source.js';
 import { mapStage } from './pipeline.js';
@@ -94,10 +95,7 @@ function depthForm(map: DepthMap, kind: DepthKind): DepthMap {
   return { ...map, data: map.data.map((v) => 1 / v) };
 }
 
-function meanFinite(values: number[]): number {
-  const ok = values.filter(Number.isFinite);
-  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN;
-}
+const frameColumns = (hasGt: boolean) => ['model', 'frame', 'time', 'smoothness', ...(hasGt ? GT_COLUMNS : []), ...PAIR_COLUMNS];
 
 interface Kept {
   index: number;
@@ -107,11 +105,10 @@ interface Kept {
   row: Row;
 }
 
-/** What one source accumulates over the run: its rows, and the maps a sequence-level fit or TAE needs. */
+/** What one source keeps over the run: the maps (and rows) a sequence-level fit or TAE needs; other rows go to the frame log. */
 interface SourceState {
   source: DepthSource;
   space: AlignSpace;
-  rows: Row[];
   kept: Kept[];
   prev?: DepthMap;
 }
@@ -186,11 +183,13 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
   const scope = o.alignScope ?? 'frame';
   const range = { minDepth: o.minDepth ?? 1e-3, maxDepth: o.maxDepth ?? 80 };
   const keep = (c.gt !== undefined && scope === 'sequence') || c.poses !== undefined;
-  const states: SourceState[] = sources.map((source) => ({ source, space: source.kind === 'disparity' ? 'disparity' : 'depth', rows: [], kept: [] }));
+  const states: SourceState[] = sources.map((source) => ({ source, space: source.kind === 'disparity' ? 'disparity' : 'depth', kept: [] }));
   const preview: PreviewWriter | undefined = o.preview === false ? undefined : openPreview(path.join(out, 'preview.mp4'), c.info.fps / (o.stride ?? 1));
   const total = Math.min(o.maxFrames ?? Infinity, Number.isFinite(c.info.frameCount) ? Math.ceil(c.info.frameCount / (o.stride ?? 1)) : Infinity, c.limit);
   const pool = !o.flowDir && (o.flowWorkers ?? 1) > 0 ? FlowPool.start(o.flowWorkers ?? 1) : undefined;
   const pairFlows = flowEstimator(o, pool);
+  // Rows go to disk as frames finish (frames.csv appears at the end), so memory does not grow with the video's length.
+  const log = await openFrameLog(path.join(out, 'frames.csv'), frameColumns(c.gt !== undefined), states.length);
   let prevFrame: AnalysisFrame | undefined;
   let lastQueued: AnalysisFrame | undefined;
   let done = 0;
@@ -226,8 +225,9 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
           Object.assign(row, dbeColumns(d, gt, mask));
           if (scope === 'frame') Object.assign(row, accuracyColumns(d, gt, { ...range, align, space: st.space }));
         }
+        // Kept rows get their sequence-scope columns at the end and are logged then.
         if (keep) st.kept.push({ index: frame.index, pred: d.data, gt: gt?.data, mask, row });
-        st.rows.push(row);
+        else await log.append(k, row);
         st.prev = d;
       }
       await preview?.write(frame.rgb, depths[0]);
@@ -237,26 +237,32 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
     }
     if (done === 0 && !o.signal?.aborted) throw new DepthkitError('no frames decoded (empty selection or unreadable video)', { file: o.video });
   } catch (err) {
+    await log.abort();
     await preview?.abort();
     await Promise.allSettled(sources.map((s) => s.close()));
     throw err;
   } finally {
     await pool?.dispose();
   }
-  const interrupted = o.signal?.aborted ?? false;
+  // A signal after the last frame was decoded stopped nothing: the run is complete.
+  const interrupted = (o.signal?.aborted ?? false) && done < total;
   const notes = [...c.notes];
   const selected = o.start !== undefined || o.duration !== undefined || o.maxFrames !== undefined;
   if (!interrupted && !selected && Number.isFinite(total) && done < total) notes.push(`decoded ${done} of ${total} frames: the video is truncated or its frame count is wrong`);
-  // Ctrl-C on a terminal reaches the encoder's ffmpeg too, which may then fail to finish the preview: the CSVs of
-  // the frames done matter more than the preview, so an interrupted run only notes it.
-  await preview?.close().catch((err: unknown) => {
-    if (!interrupted) throw err;
+  // The encoder's ffmpeg runs in its own process group, so Ctrl-C does not reach it; should it still die (a signal
+  // sent to it directly), the CSVs of the frames done matter more than the preview: an interrupted run only notes it.
+  await preview?.close().catch(async (err: unknown) => {
+    if (!interrupted) {
+      await log.abort();
+      throw err;
+    }
     notes.push(`preview not written (${(err as Error).message})`);
   });
   await Promise.all(sources.map((s) => s.close()));
   const taes = states.map((st) => finishSequence(st, { align, scope, range, poses: c.poses, K: c.K, hasGt: c.gt !== undefined }));
+  for (const [k, st] of states.entries()) for (const kept of st.kept) await log.append(k, kept.row);
   notes.push(...resizeNotes(sources, c));
-  const summary = states.map((st, k) => summaryRow(st, o.video, taes[k], c.gt !== undefined));
+  const summary = states.map((st, k) => summaryRow(st, k, log, o.video, taes[k], c.gt !== undefined));
   const protocol = {
     analysis_size: `${c.size.width}x${c.size.height}`,
     align,
@@ -271,7 +277,7 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
     temporal: 'opw/rtc/flicker/smoothness on depth form (1/disparity for disparity sources), unaligned',
     tae: c.poses ? (c.gt && align !== 'none' ? `one ${align} fit over the sequence` : 'unaligned depth') : 'n/a',
   };
-  const files = await writeOutputs(out, { o, c, states, summary, protocol, notes, started, interrupted, done, save, models: sources.map((s) => s.name) });
+  const files = await writeOutputs(out, { o, c, states, log, summary, protocol, notes, started, interrupted, done, save, models: sources.map((s) => s.name) });
   return { out, frames: done, models: sources.map((s) => s.name), summary, files, notes, interrupted };
 }
 
@@ -312,10 +318,10 @@ function finishSequence(
   return temporalAlignmentError(depths, st.kept.map((k) => p.poses![k.index]), p.K, { clamp }).tae;
 }
 
-function summaryRow(st: SourceState, video: string, tae: number, hasGt: boolean): Row {
-  const row: Row = { model: st.source.name, video, frames: st.rows.length, depth_kind: st.source.kind, align_space: st.space };
+function summaryRow(st: SourceState, k: number, log: FrameLog, video: string, tae: number, hasGt: boolean): Row {
+  const row: Row = { model: st.source.name, video, frames: log.count(k), depth_kind: st.source.kind, align_space: st.space };
   const cols = ['smoothness', ...(hasGt ? GT_COLUMNS.filter((c) => !c.startsWith('align_')) : []), ...PAIR_COLUMNS];
-  for (const col of cols) row[col] = meanFinite(st.rows.map((r) => (typeof r[col] === 'number' ? (r[col] as number) : NaN)));
+  for (const col of cols) row[col] = log.mean(k, col);
   row.tae = tae;
   return row;
 }
@@ -332,6 +338,7 @@ interface OutputContext {
   o: VideoRunOptions;
   c: Checked;
   states: SourceState[];
+  log: FrameLog;
   summary: Row[];
   protocol: Record<string, string | number>;
   notes: string[];
@@ -342,16 +349,13 @@ interface OutputContext {
   models: string[];
 }
 
-/** CSVs first, run.json last: a run.json on disk means the CSVs beside it are complete for the frames it counts. */
+/** CSVs and run.json as one atomic set: run.json always describes the CSVs beside it. */
 async function writeOutputs(out: string, x: OutputContext): Promise<string[]> {
   const hasGt = x.c.gt !== undefined;
-  const frameColumns = ['model', 'frame', 'time', 'smoothness', ...(hasGt ? GT_COLUMNS : []), ...PAIR_COLUMNS];
   const summaryColumns = ['model', 'video', 'frames', 'depth_kind', 'align_space', 'smoothness', ...(hasGt ? GT_COLUMNS.filter((c) => !c.startsWith('align_')) : []), ...PAIR_COLUMNS, 'tae'];
   const meta = { ...x.protocol, frames: x.done, interrupted: x.interrupted };
   const framesCsv = path.join(out, 'frames.csv');
   const summaryCsv = path.join(out, 'summary.csv');
-  await writeCsv(framesCsv, x.states.flatMap((st) => st.rows), frameColumns, meta);
-  await writeCsv(summaryCsv, x.summary, summaryColumns, meta);
   const outputs = [framesCsv, summaryCsv];
   if (x.save !== 'none') outputs.push(path.join(out, 'depth'));
   if (x.o.preview !== false) outputs.push(path.join(out, 'preview.mp4'));
@@ -389,6 +393,12 @@ async function writeOutputs(out: string, x: OutputContext): Promise<string[]> {
     notes: x.notes,
     outputs: [...outputs.map((f) => path.basename(f)), 'run.json'],
   };
-  await writeFileAtomic(runJson, `${JSON.stringify(record, null, 2)}\n`);
+  // One set: a full disk or a permission error while writing leaves every earlier file as it was.
+  await writeFilesAtomic([
+    { file: framesCsv, data: { staged: await x.log.stage() } },
+    csvMetaContent(framesCsv, meta),
+    ...csvContents(summaryCsv, x.summary, summaryColumns, meta),
+    { file: runJson, data: `${JSON.stringify(record, null, 2)}\n` },
+  ]);
   return [...outputs, runJson];
 }

@@ -10,7 +10,7 @@ export interface RunningCli {
   child: ChildProcess;
   /** Resolves when the process exits; `signal` is set when a signal ended it. */
   done: Promise<CliResult & { signal: NodeJS.Signals | null }>;
-  /** Sends a signal to the whole process group (depthkit and the ffmpeg/worker processes it started). */
+  /** Sends a signal to depthkit's process group (ffmpeg runs in a group of its own and ends on its broken pipe). */
   kill(signal: NodeJS.Signals): void;
 }
 
@@ -43,17 +43,6 @@ export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
       }
     },
   };
-}
-
-/** Runs the command and sends `signal` to its process group after `afterMs` (if it is still running then). */
-export async function runAndSignal(args: string[], afterMs: number, signal: NodeJS.Signals, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const run = startCli(args, opts);
-  const timer = setTimeout(() => run.kill(signal), afterMs);
-  const result = await run.done;
-  clearTimeout(timer);
-  // SIGKILL of the leader leaves its group's other members (ffmpeg, workers) to be reaped here.
-  if (signal === 'SIGKILL') run.kill('SIGKILL');
-  return result;
 }
 
 /** Every file under `dir` (relative paths, sorted), with writeFileAtomic's leftover temp files listed apart. */

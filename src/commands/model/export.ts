@@ -4,7 +4,6 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { loadModelWeights } from '../../model/load-weights.js';
 import { exportOnnx, ONNX_INPUT, ONNX_OUTPUT } from '../../model/onnx/export.js';
 import { OPSET } from '../../model/onnx/graph.js';
-import { DepthkitError, errorMessage } from '../../errors.js';
 
 export default class ModelExport extends BaseCommand {
   static override description = 'Export the checkpoint + CLIP weights as one ONNX file (opset 17): uint8 RGB NHWC in, depth [batch, H, W] in metres out';
@@ -22,11 +21,7 @@ export default class ModelExport extends BaseCommand {
     const started = performance.now();
     const { weights, config } = loadModelWeights({ checkpoint: flags.checkpoint, clip: flags.clip });
     const bytes = await exportOnnx(weights, config);
-    try {
-      await writeFileAtomic(flags.out, bytes);
-    } catch (err) {
-      throw new DepthkitError(`cannot write (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`, { file: flags.out, exitCode: 1 });
-    }
+    await writeFileAtomic(flags.out, bytes);
     const { width, height } = config.inputSize;
     const seconds = (performance.now() - started) / 1000;
     this.log(`wrote ${flags.out}: CLIP ${config.clip.variant}, input ${ONNX_INPUT} uint8 [batch, ${height}, ${width}, 3], output ${ONNX_OUTPUT} [batch, ${height}, ${width}], ${(bytes.length / 2 ** 20).toFixed(1)} MiB in ${seconds.toFixed(1)} s`);
