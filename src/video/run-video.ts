@@ -2,12 +2,10 @@ import path from 'node:path';
 import { DepthkitError } from '../errors.js';
 import { ensureWritableDir, writeFilesAtomic } from '../io/atomic.js';
 import { csvContents, csvMetaContent } from '../io/csv.js';
-import { computeMetrics, evaluateImage, METRIC_NAMES } from '../metrics/accuracy.js';
+import { computeMetrics } from '../metrics/accuracy.js';
 import { applyAlignment, fitAlignment, type Alignment, type AlignMode, type AlignSpace } from '../metrics/align.js';
 import { validMask } from '../metrics/mask.js';
-import { depthBoundaryErrors, edgeAwareSmoothness } from '../metrics/spatial.js';
 import { temporalAlignmentError, type Intrinsics } from '../metrics/tae.js';
-import { flickerPair, opwPair, pairValidity, rtcPair } from '../metrics/temporal.js';
 import type { DepthMap, Mask } from '../metrics/types.js';
 import type { DepthModel } from '../model/depth-model.js';
 import { readIntrinsics, readPoses, scaleIntrinsics } from '../synth/calib.js';
@@ -17,7 +15,8 @@ import { decodeFrames, type DecodedFrame } from './decode.js';
 import { modelSource, openFileSource, SAVE_SCALE, type AnalysisFrame, type DepthKind, type DepthSource, type SaveFormat } from './depth-source.js';
 import { FlowPool } from './flow-pool.js';
 import { openFrameLog, type FrameLog } from './frame-log.js';
-import { flowEstimator, flowMagnitude } from './pair-flows.js';
+import { frameColumns, frameRow, MEAN_GT_COLUMNS, PAIR_COLUMNS, type Row } from './frame-row.js';
+import { flowEstimator } from './pair-flows.js';
 import { openGtSource, type GtSource } from './gt-source.js';
 import { mapStage } from './pipeline.js';
 import { openPreview, type PreviewWriter } from './preview.js';
@@ -70,7 +69,7 @@ export interface VideoRunOptions {
   command?: string;
 }
 
-export type Row = Record<string, string | number>;
+export type { Row };
 
 export interface VideoRunResult {
   out: string;
@@ -86,16 +85,12 @@ export const NO_SOURCE =
   'no depth source: give --checkpoint <depthkit checkpoint> and --clip <CLIP model.safetensors> for the built-in model ' +
   '(see README "Model weights"), or --depth <folder|stack.npy|stack.npz> for depth another model wrote';
 
-const PAIR_COLUMNS = ['opw', 'rtc_101', 'rtc_105', 'flicker', 'flow_mag'];
-const GT_COLUMNS = [...METRIC_NAMES, 'valid_pixels', 'dbe_acc', 'dbe_comp', 'align_scale', 'align_shift'];
 
 /** Disparity sources are measured in depth form (1 / disparity); 0 disparity becomes +Inf, i.e. unusable. */
 function depthForm(map: DepthMap, kind: DepthKind): DepthMap {
   if (kind === 'depth') return map;
   return { ...map, data: map.data.map((v) => 1 / v) };
 }
-
-const frameColumns = (hasGt: boolean) => ['model', 'frame', 'time', 'smoothness', ...(hasGt ? GT_COLUMNS : []), ...PAIR_COLUMNS];
 
 interface Kept {
   index: number;
@@ -213,18 +208,12 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
       const mask = gt ? validMask(gt, range, null) : undefined;
       for (const [k, st] of states.entries()) {
         const d = depths[k];
-        const row: Row = { model: st.source.name, frame: frame.index, time, smoothness: edgeAwareSmoothness(d, frame.rgb) };
-        if (prevFrame && st.prev && flows) {
-          const valid = pairValidity(st.prev, d, flows);
-          row.opw = opwPair(st.prev, d, prevFrame.rgb, frame.rgb, flows.toPrev, valid);
-          Object.assign(row, rtcPair(st.prev, d, flows.toPrev, valid));
-          row.flicker = flickerPair(st.prev, d);
-          row.flow_mag = flowMagnitude(flows.toPrev);
-        }
-        if (gt && mask) {
-          Object.assign(row, dbeColumns(d, gt, mask));
-          if (scope === 'frame') Object.assign(row, accuracyColumns(d, gt, { ...range, align, space: st.space }));
-        }
+        const row = frameRow({
+          model: st.source.name, frame: frame.index, time, rgb: frame.rgb, depth: d,
+          prev: prevFrame && st.prev && flows ? { rgb: prevFrame.rgb, depth: st.prev, flows } : undefined,
+          gt: gt && mask ? { depth: gt, mask } : undefined,
+          accuracy: scope === 'frame' ? { ...range, align, space: st.space } : undefined,
+        });
         // Kept rows get their sequence-scope columns at the end and are logged then.
         if (keep) st.kept.push({ index: frame.index, pred: d.data, gt: gt?.data, mask, row });
         else await log.append(k, row);
@@ -286,16 +275,6 @@ function flowSizeText(size: { width: number; height: number }, flowSize: number)
   return f.width === size.width && f.height === size.height ? 'the analysis size' : `${f.width}x${f.height}, upsampled (bilinear) to the analysis size`;
 }
 
-function accuracyColumns(d: DepthMap, gt: DepthMap, p: { minDepth: number; maxDepth: number; align: AlignMode; space: AlignSpace }): Row {
-  const r = evaluateImage(d, gt, { crop: null, minDepth: p.minDepth, maxDepth: p.maxDepth, align: p.align, alignSpace: p.space });
-  return { ...r.metrics, valid_pixels: r.valid_pixels, align_scale: r.alignment.scale, align_shift: r.alignment.shift };
-}
-
-function dbeColumns(d: DepthMap, gt: DepthMap, mask: Mask): Row {
-  const { dbe_acc, dbe_comp } = depthBoundaryErrors(d, gt, { mask });
-  return { dbe_acc, dbe_comp };
-}
-
 /** Sequence-scope accuracy (one fit over every kept frame) and TAE; returns the TAE (NaN without poses). */
 function finishSequence(
   st: SourceState,
@@ -320,7 +299,7 @@ function finishSequence(
 
 function summaryRow(st: SourceState, k: number, log: FrameLog, video: string, tae: number, hasGt: boolean): Row {
   const row: Row = { model: st.source.name, video, frames: log.count(k), depth_kind: st.source.kind, align_space: st.space };
-  const cols = ['smoothness', ...(hasGt ? GT_COLUMNS.filter((c) => !c.startsWith('align_')) : []), ...PAIR_COLUMNS];
+  const cols = ['smoothness', ...(hasGt ? MEAN_GT_COLUMNS : []), ...PAIR_COLUMNS];
   for (const col of cols) row[col] = log.mean(k, col);
   row.tae = tae;
   return row;
@@ -352,7 +331,7 @@ interface OutputContext {
 /** CSVs and run.json as one atomic set: run.json always describes the CSVs beside it. */
 async function writeOutputs(out: string, x: OutputContext): Promise<string[]> {
   const hasGt = x.c.gt !== undefined;
-  const summaryColumns = ['model', 'video', 'frames', 'depth_kind', 'align_space', 'smoothness', ...(hasGt ? GT_COLUMNS.filter((c) => !c.startsWith('align_')) : []), ...PAIR_COLUMNS, 'tae'];
+  const summaryColumns = ['model', 'video', 'frames', 'depth_kind', 'align_space', 'smoothness', ...(hasGt ? MEAN_GT_COLUMNS : []), ...PAIR_COLUMNS, 'tae'];
   const meta = { ...x.protocol, frames: x.done, interrupted: x.interrupted };
   const framesCsv = path.join(out, 'frames.csv');
   const summaryCsv = path.join(out, 'summary.csv');

@@ -1,0 +1,60 @@
+import { evaluateImage, METRIC_NAMES } from '../metrics/accuracy.js';
+import type { AlignMode, AlignSpace } from '../metrics/align.js';
+import { depthBoundaryErrors, edgeAwareSmoothness } from '../metrics/spatial.js';
+import { flickerPair, opwPair, pairValidity, rtcPair } from '../metrics/temporal.js';
+import type { PairFlows } from '../metrics/warp.js';
+import type { DepthMap, Mask, RgbImage } from '../metrics/types.js';
+import { flowMagnitude } from './pair-flows.js';
+
+export type Row = Record<string, string | number>;
+
+export const PAIR_COLUMNS = ['opw', 'rtc_101', 'rtc_105', 'flicker', 'flow_mag'];
+export const GT_COLUMNS = [...METRIC_NAMES, 'valid_pixels', 'dbe_acc', 'dbe_comp', 'align_scale', 'align_shift'];
+/** Summary columns: per-frame alignment parameters are not averaged. */
+export const MEAN_GT_COLUMNS = GT_COLUMNS.filter((c) => !c.startsWith('align_'));
+
+export const frameColumns = (hasGt: boolean) => ['model', 'frame', 'time', 'smoothness', ...(hasGt ? GT_COLUMNS : []), ...PAIR_COLUMNS];
+
+export interface AccuracySettings {
+  minDepth: number;
+  maxDepth: number;
+  align: AlignMode;
+  space: AlignSpace;
+}
+
+function accuracyColumns(d: DepthMap, gt: DepthMap, p: AccuracySettings): Row {
+  const r = evaluateImage(d, gt, { crop: null, minDepth: p.minDepth, maxDepth: p.maxDepth, align: p.align, alignSpace: p.space });
+  return { ...r.metrics, valid_pixels: r.valid_pixels, align_scale: r.alignment.scale, align_shift: r.alignment.shift };
+}
+
+export interface FrameInput {
+  model: string;
+  frame: number;
+  time: number;
+  rgb: RgbImage;
+  depth: DepthMap;
+  /** The previous frame's image and this source's depth there, with the pair's flows (absent on the first frame). */
+  prev?: { rgb: RgbImage; depth: DepthMap; flows: PairFlows };
+  gt?: { depth: DepthMap; mask: Mask };
+  /** Per-frame accuracy; undefined when a sequence-level fit supplies it later. */
+  accuracy?: AccuracySettings;
+}
+
+/** One source's row of frames.csv: smoothness, the pair metrics against the previous frame, and with ground truth DBE and accuracy. */
+export function frameRow(x: FrameInput): Row {
+  const row: Row = { model: x.model, frame: x.frame, time: x.time, smoothness: edgeAwareSmoothness(x.depth, x.rgb) };
+  if (x.prev) {
+    const { depth: before, rgb: rgbBefore, flows } = x.prev;
+    const valid = pairValidity(before, x.depth, flows);
+    row.opw = opwPair(before, x.depth, rgbBefore, x.rgb, flows.toPrev, valid);
+    Object.assign(row, rtcPair(before, x.depth, flows.toPrev, valid));
+    row.flicker = flickerPair(before, x.depth);
+    row.flow_mag = flowMagnitude(flows.toPrev);
+  }
+  if (x.gt) {
+    const { dbe_acc, dbe_comp } = depthBoundaryErrors(x.depth, x.gt.depth, { mask: x.gt.mask });
+    Object.assign(row, { dbe_acc, dbe_comp });
+    if (x.accuracy) Object.assign(row, accuracyColumns(x.depth, x.gt.depth, x.accuracy));
+  }
+  return row;
+}
