@@ -1,6 +1,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DepthkitError } from '../errors.js';
+import { describeWriteError } from '../io/atomic.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from '../model/checkpoint.js';
 import type { AdamWState } from './adamw.js';
 import { tensorsFingerprint } from './fingerprint.js';
@@ -28,7 +29,7 @@ async function fileOp(file: string, what: string, op: () => Promise<void>): Prom
   try {
     await op();
   } catch (err) {
-    throw new DepthkitError(`cannot ${what} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { file, exitCode: 1, cause: err });
+    throw new DepthkitError(`cannot ${what}, ${describeWriteError(err)}`, { file, exitCode: 1, cause: err });
   }
 }
 
