@@ -8,6 +8,7 @@ import { trapInterrupts } from '../cli/interrupt.js';
 import { folderOptions, runFolderEval } from '../eval/run-folder.js';
 import { datasetOptions, describeDatasetRun, runDatasetEval } from '../eval/dataset.js';
 import { EvalStopped, type RunHooks } from '../eval/resumable.js';
+import { checkExistingSubdirs } from '../io/atomic.js';
 
 export default class Eval extends BaseCommand {
   static override description = 'Evaluate depth predictions against ground truth: folders paired by file name stem, or a benchmark split (NYU, KITTI)';
@@ -53,6 +54,7 @@ export default class Eval extends BaseCommand {
         return [...(dataset ? [] : await writeEvalWorstStrips(out)), ...(await writeEvalPlots(out))];
       } : undefined,
     };
+    if (flags.plots) await checkExistingSubdirs(flags.out, ['plots', 'strips']);
     let run;
     try {
       run = dataset

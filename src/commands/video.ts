@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { trapInterrupts } from '../cli/interrupt.js';
+import { checkExistingSubdirs } from '../io/atomic.js';
 import { videoFlags } from '../cli/video-flags.js';
 import { createProgress, type Progress } from '../cli/progress.js';
 import { displayPath, formatTable } from '../cli/table.js';
@@ -19,7 +20,8 @@ export default class Video extends BaseCommand {
   async run() {
     const { args, flags: f } = await this.parse(Video);
     // Imported here rather than at the top: every command file is loaded when depthkit starts.
-    const [{ runVideo }, { writeVideoPlots }] = await Promise.all([import('../video/run-video.js'), import('../report/plots.js')]);
+    const [{ runVideo, videoOutDir }, { writeVideoPlots }] = await Promise.all([import('../video/run-video.js'), import('../report/plots.js')]);
+    if (f.plots) await checkExistingSubdirs(videoOutDir({ video: args.video, out: f.out }), ['plots']);
     const verbose = f.verbose ? (line: string) => this.note(line) : undefined;
     const loadModel = f.checkpoint
       ? async () => (await import('../model/engine.js')).loadDepthModel({ checkpoint: f.checkpoint!, clip: f.clip, backend: f.backend as EngineRequest, workers: f.workers, verbose })

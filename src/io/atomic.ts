@@ -182,6 +182,18 @@ export async function ensureWritableDir(dir: string): Promise<void> {
 }
 
 /** `<root>/<name>` created as an output sub-folder (plots/, strips/, depth/): never a symlink planted there. */
+/**
+ * Checks, before any work, the sub-folders that a run writes into after its results (plots/, strips/) where they
+ * already exist: a read-only or symlinked one would otherwise fail only once the results beside it were replaced.
+ */
+export async function checkExistingSubdirs(root: string, names: readonly string[]): Promise<void> {
+  const present = [];
+  for (const name of names) if (await fs.lstat(path.join(root, name)).then(() => true, () => false)) present.push(name);
+  if (!present.length) return;
+  await ensureWritableDir(root); // first, so that root (not the sub-folder) is the output folder symlinks are checked below
+  for (const name of present) await ensureWritableDir(path.join(root, name));
+}
+
 export async function ensureOutputSubdir(root: string, name: string): Promise<string> {
   await ensureWritableDir(root);
   const dir = path.join(root, name);

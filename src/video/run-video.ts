@@ -159,6 +159,11 @@ async function* selectedFrames(o: VideoRunOptions, c: Checked): AsyncGenerator<D
   }
 }
 
+/** The run folder: --out, or the video's path with its extension replaced by `.depthkit`. */
+export function videoOutDir(o: { video: string; out?: string }): string {
+  return o.out ?? `${o.video.replace(/\.[^./\\]+$/, '')}.depthkit`;
+}
+
 /**
  * Streams the video through every depth source and writes the run folder (frames.csv, summary.csv, depth/,
  * preview.mp4, run.json). Memory stays flat in the video length unless a sequence-level fit (--gt with
@@ -167,7 +172,7 @@ async function* selectedFrames(o: VideoRunOptions, c: Checked): AsyncGenerator<D
 export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
   const started = new Date().toISOString();
   const c = await checkInputs(o);
-  const out = o.out ?? `${o.video.replace(/\.[^./\\]+$/, '')}.depthkit`;
+  const out = videoOutDir(o);
   await ensureWritableDir(out);
   const save = o.loadModel ? (o.save ?? 'png16') : 'none';
   const depthDir = path.join(out, 'depth');
