@@ -14,18 +14,14 @@ import { readCsv } from '../src/io/csv.js';
 import { loadSplit } from '../src/data/split.js';
 import { PAPER_COLUMNS } from '../src/data/table.js';
 import { PER_IMAGE_COLUMNS, SUMMARY_COLUMNS } from '../src/eval/image-row.js';
-import { folderOptions, runFolderEval } from '../src/eval/run-folder.js';
 import { PARTIAL_FILE } from '../src/eval/resumable.js';
 import { rowsFromCsv } from '../src/eval/shard.js';
-import { resolveProtocol } from '../src/eval/protocol.js';
-import { writeEvalPlots } from '../src/report/plots.js';
-import { writeEvalWorstStrips } from '../src/report/strips.js';
 import { mulberry32 } from '../src/util/random.js';
 
 /**
  * SIGKILL at seeded random moments (issue 12), spread over the phases of one uninterrupted run measured here (see
- * killAt). After each kill every file left must be complete and valid, and --resume must end with the uninterrupted
- * run's files byte for byte (run.json without its times and command line).
+ * killAt). After each kill every file left must be complete and valid, and the same command rerun with --resume must
+ * end with the uninterrupted run's files byte for byte (run.json without its times and command line).
  */
 const SEED = 0x12c0ffee;
 
@@ -155,8 +151,6 @@ interface Harness {
   trials: number;
   seed: number;
   args: (out: string) => string[];
-  /** Runs the same command with --resume to completion. */
-  resume: (out: string) => Promise<void>;
 }
 
 async function harness(t: TestContext, d: string, h: Harness) {
@@ -173,7 +167,8 @@ async function harness(t: TestContext, d: string, h: Harness) {
     const files = await assertValid(out);
     counts[landing(r.code, files)]++;
     temps += listOutputs(out).temps.length;
-    await h.resume(out);
+    const resumed = depthkit([...h.args(out), '--resume']);
+    assert.equal(resumed.code, 0, resumed.stderr);
     assertSameRun(out, base);
     tempsAfter += listOutputs(out).temps.length;
   }
@@ -185,18 +180,10 @@ async function harness(t: TestContext, d: string, h: Harness) {
 test('eval --pred --gt: 20 SIGKILLs at seeded moments leave only valid files, and --resume ends byte-identical', async (t) => {
   const d = tmp();
   const { pred, gt } = await writeKittiPairs(d, 40, 160, 64);
-  const protocol = resolveProtocol({ dataset: 'kitti' });
   await harness(t, d, {
     trials: 20,
     seed: SEED,
     args: (out) => ['eval', '--pred', pred, '--gt', gt, '--dataset', 'kitti', '--out', out],
-    // In-process, as the command does it (same options, same strips and plots) but without worker threads, to keep
-    // the file's runtime down; the CLI's --resume is run in the dataset trials below and in eval-interrupt.test.ts.
-    resume: async (out) => {
-      const flags = { pred, gt, out, resume: true, 'skip-invalid': false };
-      const extras = async (o: string) => [...(await writeEvalWorstStrips(o)), ...(await writeEvalPlots(o))];
-      await runFolderEval({ ...folderOptions(flags, protocol, { extras }), workers: 0 });
-    },
   });
 });
 
@@ -208,13 +195,5 @@ test('eval --dataset kitti --data-path: 5 SIGKILLs at seeded moments, then the C
   const args = (out: string) => [
     'eval', '--dataset', 'kitti', '--data-path', dirs.dataRoot, '--gt-path', dirs.gtRoot, '--pred', dirs.predDir, '--limit', String(n), '--out', out,
   ];
-  await harness(t, d, {
-    trials: 5,
-    seed: SEED + 1,
-    args,
-    resume: async (out) => {
-      const r = depthkit([...args(out), '--resume']);
-      assert.equal(r.code, 0, r.stderr);
-    },
-  });
+  await harness(t, d, { trials: 5, seed: SEED + 1, args });
 });

@@ -8,6 +8,7 @@ import { optimPath } from '../src/train/optim-file.js';
 import { runTraining } from '../src/train/run-training.js';
 import { CHECKPOINT_NAME } from '../src/train/trainer.js';
 import { mulberry32 } from '../src/util/random.js';
+import { depthkit } from './helpers/cli.js';
 import { listOutputs, startCli } from './helpers/crash.js';
 import { checkOutputs, cliArgs, makeTrainFixture, outcome, request, sleep, STEPS, whenReady } from './helpers/train-run.js';
 
@@ -60,7 +61,7 @@ test('a save cut short before or after its commit point resumes to the uninterru
 
 type Landed = 'before any checkpoint' | 'mid-run' | 'during the final writes' | 'after completion';
 
-test('SIGKILL at 20 seeded moments: every file is absent or valid, and resuming gives the uninterrupted result', async (t) => {
+test('SIGKILL at 20 seeded moments: every file is absent or valid, and depthkit train --resume gives the uninterrupted result', async (t) => {
   // Kills spread from process start to a little past the end of a run: a fifth before the reference's first output,
   // the rest after this run's own first output (startup time varies far more than training time does), over the
   // shortest first-output-to-exit span seen so far (other test files share the cores, so spans vary with load).
@@ -99,8 +100,10 @@ test('SIGKILL at 20 seeded moments: every file is absent or valid, and resuming 
     if (found.step === undefined && found.files.length) seen.outputsWithoutCheckpoint++;
     trials.push(`${i}: ${where}${found.step === undefined ? '' : ` (step ${found.step})`}, ${found.files.length} files, ${found.temps.length} temps`);
 
-    // Until a checkpoint is committed there is nothing to resume: the same command runs again from the start.
-    await runTraining(request(fx, out, found.step === undefined ? 'init' : 'resume'));
+    // The user's rerun, through the CLI. Until a checkpoint is committed there is nothing to resume (the command
+    // says so), so the same command runs again from the start.
+    const rerun = depthkit(cliArgs(fx, out, found.step === undefined ? 'init' : 'resume'));
+    assert.equal(rerun.code, 0, `trial ${i}: ${rerun.stderr}`);
     assert.deepEqual(await outcome(out), REF, `trial ${i}: ${trials.at(-1)}`);
   }
   t.diagnostic(`reference run: first output after ${firstOutputMs.toFixed(0)} ms, exit after ${endMs.toFixed(0)} ms; shortest span ${span.toFixed(0)} ms`);

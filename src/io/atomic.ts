@@ -181,7 +181,6 @@ export async function ensureWritableDir(dir: string): Promise<void> {
   await removeStaleTemps(abs);
 }
 
-/** `<root>/<name>` created as an output sub-folder (plots/, strips/, depth/): never a symlink planted there. */
 /**
  * Checks, before any work, the sub-folders that a run writes into after its results (plots/, strips/) where they
  * already exist: a read-only or symlinked one would otherwise fail only once the results beside it were replaced.
@@ -194,6 +193,7 @@ export async function checkExistingSubdirs(root: string, names: readonly string[
   for (const name of present) await ensureWritableDir(path.join(root, name));
 }
 
+/** `<root>/<name>` created as an output sub-folder (plots/, strips/, depth/): never a symlink planted there. */
 export async function ensureOutputSubdir(root: string, name: string): Promise<string> {
   await ensureWritableDir(root);
   const dir = path.join(root, name);
