@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -25,6 +25,18 @@ test('the peak memory line formats and parses in MiB', () => {
   const rss = process.memoryUsage().rss;
   assert.ok(peakRssBytes() >= rss, `${peakRssBytes()} < ${rss}`);
   assert.match(formatPeakMemory(), /^peak memory: [1-9]\d* MiB RSS$/);
+});
+
+test('a process started by a large one reports its own peak memory, not the parent process peak', () => {
+  // ru_maxrss survives fork + exec on Linux: read through it, this child would report the 512 MiB held here.
+  const held = Buffer.alloc(512 * 2 ** 20, 1);
+  const code = `import { peakRssBytes } from ${JSON.stringify(path.join(ROOT, 'src/util/peak-memory.ts'))};
+process.stdout.write(String(peakRssBytes()));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(held[held.length - 1], 1);
+  assert.equal(r.status, 0, r.stderr);
+  const peak = Number(r.stdout);
+  assert.ok(peak > 0 && peak < held.byteLength / 2, `child peak ${(peak / 2 ** 20).toFixed(0)} MiB`);
 });
 
 test('sampleMemory sees a buffer held while it samples', () => {

@@ -1,12 +1,25 @@
+import { readFileSync } from 'node:fs';
+
 const MiB = 2 ** 20;
 
 /**
- * Peak resident set size of this process so far, in bytes: the kernel's high-water mark (getrusage ru_maxrss), so
- * no allocation burst between two samples is missed. It covers every thread of the process (flow workers, model
- * engines) but not child processes such as ffmpeg, which decode and encode in their own address space.
+ * Peak resident set size of this process so far, in bytes: the kernel's high-water mark, so no allocation burst
+ * between two samples is missed. It covers every thread of the process (flow workers, model engines) but not child
+ * processes such as ffmpeg, which decode and encode in their own address space. On Linux it is VmHWM, the mark of
+ * this process's own address space: getrusage's ru_maxrss (process.resourceUsage) keeps, across fork and exec,
+ * the size of the process that started depthkit, so a depthkit launched by a 600 MiB parent would say 600 MiB.
  */
 export function peakRssBytes(): number {
-  return process.resourceUsage().maxRSS * 1024;
+  const kb = /^VmHWM:\s+(\d+) kB$/m.exec(procStatus())?.[1];
+  return (kb === undefined ? process.resourceUsage().maxRSS : Number(kb)) * 1024;
+}
+
+function procStatus(): string {
+  try {
+    return readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** The line `depthkit video --verbose` ends with: `peak memory: <n> MiB RSS`. */

@@ -22,27 +22,34 @@ interface ChildRun {
   heapMiB: number;
   /** The largest single process of the run's tree (node or one of its ffmpeg children), from GNU time. */
   treeMiB: number;
+  /** With `gcEvery`: the JS heap right after a forced GC at every gcEvery-th frame (what the run retains). */
+  retainedMiB: number[];
 }
 
 /**
  * Runs the whole `depthkit video` pipeline (tiny model on tfjs-cpu, flow worker, png16, preview) in a fresh node
- * process, so that each peak belongs to one run; `opts` are runVideo options.
+ * process, so that each peak belongs to one run; `opts` are runVideo options. `gcEvery` forces a GC every so many
+ * frames and records the heap left: flat marks mean nothing is kept per frame, whatever the peaks say (a peak
+ * includes garbage a longer run lets pile up before a major GC).
  */
-function runChild(video: string, out: string, opts: Record<string, unknown>): ChildRun {
+function runChild(video: string, out: string, opts: Record<string, unknown>, gcEvery = 0): ChildRun {
   const code = `import { runVideo } from ${src('video/run-video.ts')};
 import { loadDepthModel } from ${src('model/engine.ts')};
 import { peakRssBytes, sampleMemory } from ${src('util/peak-memory.ts')};
 const sampler = sampleMemory(100);
+const retained = [];
 const t0 = performance.now();
 const r = await runVideo({ video: ${JSON.stringify(video)}, out: ${JSON.stringify(out)}, ...${JSON.stringify(opts)},
+  onFrame: (done) => { if (${gcEvery} && done % ${gcEvery} === 0) { globalThis.gc(); retained.push(process.memoryUsage().heapUsed); } },
   loadModel: () => loadDepthModel({ checkpoint: ${JSON.stringify(path.join(REF, 'ckpt-tiny.safetensors'))}, clip: ${JSON.stringify(path.join(REF, 'clip-tiny.safetensors'))}, backend: 'cpu', workers: 1 }) });
 const peaks = sampler.stop();
-process.stdout.write(JSON.stringify({ frames: r.frames, seconds: (performance.now() - t0) / 1000, node: peakRssBytes(), heap: peaks.heapUsed }));`;
-  const r = spawnSync('/usr/bin/time', ['-f', 'tree-max-kb %M', process.execPath, '--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8' });
+process.stdout.write(JSON.stringify({ frames: r.frames, seconds: (performance.now() - t0) / 1000, node: peakRssBytes(), heap: peaks.heapUsed, retained }));`;
+  const node = [process.execPath, ...(gcEvery ? ['--expose-gc'] : []), '--import', 'tsx', '--input-type=module', '-e', code];
+  const r = spawnSync('/usr/bin/time', ['-f', 'tree-max-kb %M', ...node], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`pipeline child failed: ${r.stderr.slice(-2000)}`);
-  const j = JSON.parse(r.stdout) as { frames: number; seconds: number; node: number; heap: number };
+  const j = JSON.parse(r.stdout) as { frames: number; seconds: number; node: number; heap: number; retained: number[] };
   const treeKb = Number(/tree-max-kb (\d+)/.exec(r.stderr)?.[1]);
-  return { frames: j.frames, seconds: j.seconds, nodeMiB: j.node / MiB, heapMiB: j.heap / MiB, treeMiB: treeKb / 1024 };
+  return { frames: j.frames, seconds: j.seconds, nodeMiB: j.node / MiB, heapMiB: j.heap / MiB, treeMiB: treeKb / 1024, retainedMiB: j.retained.map((b) => b / MiB) };
 }
 
 /** Peak RSS (MiB) a fresh node process gains over its start while running `code` (a module body; ROOT-relative imports). */
@@ -134,12 +141,17 @@ async function benchLong(dir: string): Promise<BenchRow[]> {
   const settings = { stride, analysisSize: 64, flowSize: 32 };
   const full = runChild(long, path.join(dir, 'out-2h'), settings);
   const head = runChild(long, path.join(dir, 'out-5min'), { ...settings, duration: 300 });
+  const gcEvery = 250;
+  const { retainedMiB: kept } = runChild(long, path.join(dir, 'out-2h-gc'), settings, gcEvery);
   return [
     { name: `2-hour clip size (180,000 frames 320x180)`, value: statSync(long).size / MiB, unit: 'MiB' },
     { name: `2 h, --stride ${stride} (${full.frames} frames analysed): depthkit peak RSS`, value: full.nodeMiB, unit: 'MiB' },
     { name: `first 5 min, same settings (${head.frames} frames): depthkit peak RSS`, value: head.nodeMiB, unit: 'MiB' },
     { name: 'ratio depthkit peak RSS 2 h / 5 min', value: full.nodeMiB / head.nodeMiB, unit: 'x', target: '<= 1.2' },
     { name: 'ratio peak JS heap 2 h / 5 min (sampled every 100 ms)', value: full.heapMiB / head.heapMiB, unit: 'x' },
+    { name: `2 h: JS heap after a forced GC at frame ${gcEvery}`, value: kept[0], unit: 'MiB' },
+    { name: `the same at frame ${kept.length * gcEvery}`, value: kept[kept.length - 1], unit: 'MiB' },
+    { name: `ratio retained heap, frame ${kept.length * gcEvery} / ${gcEvery}`, value: kept[kept.length - 1] / kept[0], unit: 'x', target: '<= 1.05' },
     { name: '2 h: largest process of the run', value: full.treeMiB, unit: 'MiB' },
     { name: `2 h pipeline, frames decoded by ffmpeg per second (${full.frames} analysed)`, value: 180000 / full.seconds, unit: 'fps' },
     { name: `2 h decode + select every ${stride}th + scale to 64x36, alone`, value: await decodeFps(long, 180000, { stride, width: 64, height: 36 }), unit: 'fps' },
