@@ -45,7 +45,10 @@ export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
   };
 }
 
-/** Every file under `dir` (relative paths, sorted), with writeFileAtomic's leftover temp files listed apart. */
+/**
+ * Every file under `dir` (relative paths, sorted), with writeFileAtomic's leftover temp files listed apart. Safe to
+ * call on a folder a running command is writing (entries that vanish while listed are left out).
+ */
 export function listOutputs(dir: string): { files: string[]; temps: string[] } {
   const files: string[] = [];
   const temps: string[] = [];
@@ -58,7 +61,10 @@ export function listOutputs(dir: string): { files: string[]; temps: string[] } {
     }
     for (const name of names.sort()) {
       const rel = path.join(sub, name);
-      if (statSync(path.join(dir, rel)).isDirectory()) walk(rel);
+      // Polled while the command runs, a temp file can be renamed away between readdir and stat: it is not there.
+      const st = statSync(path.join(dir, rel), { throwIfNoEntry: false });
+      if (!st) continue;
+      if (st.isDirectory()) walk(rel);
       else (ATOMIC_TEMP.test(name) ? temps : files).push(rel);
     }
   };
