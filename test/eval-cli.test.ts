@@ -50,11 +50,15 @@ test('eval --dataset kitti matches a plain numpy + PIL evaluation of the same fi
   assert.equal(summary.meta?.gt_scale, 256);
 });
 
-test('a smaller prediction is resized to its ground truth and the output says so', async () => {
+test('a smaller prediction is an error naming the file, unless --pred-layout resize: then resized and counted', async () => {
   const d = tmp();
   const { pred, gt } = await kittiLike(d, 2);
   await writeNpy(path.join(pred, '000001.npy'), new Float32Array(48 * 20).fill(10), [20, 48]);
-  const r = depthkit(['eval', '--pred', pred, '--gt', gt, '--dataset', 'kitti', '--out', path.join(d, 'out')]);
+  const refused = depthkit(['eval', '--pred', pred, '--gt', gt, '--dataset', 'kitti', '--out', path.join(d, 'refused')]);
+  assert.equal(refused.code, 2);
+  assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
+  assert.match(refused.stderr, /000001\.npy: prediction is 48x20, its ground truth 96x40: pass --pred-layout resize/);
+  const r = depthkit(['eval', '--pred', pred, '--gt', gt, '--dataset', 'kitti', '--pred-layout', 'resize', '--out', path.join(d, 'out')]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /1 prediction\(s\) resized \(bilinear\)/);
   const rows = (await readCsv(path.join(d, 'out', 'per_image.csv'))).rows;

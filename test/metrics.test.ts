@@ -156,7 +156,7 @@ test('every image case matches the numpy reference (crops, alignment modes x spa
     }
     const crop = resolveCrop(c.crop, c.dataset ?? undefined, gt.width, gt.height);
     assert.deepEqual(crop, want.crop, `${c.name}: crop`);
-    const r = evaluateImage(pred, gt, { minDepth: c.min_depth, maxDepth: c.max_depth, crop, align: c.align, alignSpace: c.space });
+    const r = evaluateImage(pred, gt, { minDepth: c.min_depth, maxDepth: c.max_depth, crop, align: c.align, alignSpace: c.space, predLayout: 'resize' });
     assert.equal(r.valid_pixels, want.valid_pixels, `${c.name}: valid pixels`);
     assert.equal(r.resized, want.resized, `${c.name}: resized`);
     assertAlignment(r.alignment, want.alignment, c.name);

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { floatFlag } from './flags.js';
 import { TF_BACKENDS } from '../model/backend.js';
+import { conventionFlags } from './protocol-flags.js';
 
 /** `depthkit video` flags: depth sources, frame selection, outputs, ground truth. */
 export const videoFlags = {
@@ -27,10 +28,11 @@ export const videoFlags = {
   flow: Flags.string({ description: 'folder of Middlebury .flo files (000000.flo = frame 0 -> 1, bwd_000001.flo = 1 -> 0)' }),
   gt: Flags.string({ description: 'ground-truth depth folder (16-bit PNG or .npy per frame)' }),
   'gt-scale': floatFlag({ description: 'ground-truth PNG values are divided by this', default: 1000 }),
-  align: Flags.string({ description: 'alignment to ground truth', options: ['none', 'median', 'scale', 'scale-shift'], default: 'none' }),
-  'align-scope': Flags.string({ description: 'one fit per frame or over the whole sequence', options: ['frame', 'sequence'], default: 'frame' }),
-  'min-depth': floatFlag({ description: 'minimum valid ground-truth depth (m, exclusive)', default: 1e-3 }),
-  'max-depth': floatFlag({ description: 'maximum valid ground-truth depth (m, exclusive)', default: 80 }),
+  align: Flags.string({ description: 'alignment to ground truth (default none, or the --protocol\'s)', options: ['none', 'median', 'scale', 'scale-shift'] }),
+  'align-scope': Flags.string({ description: 'one fit per frame or over the whole sequence (default frame, or the --protocol\'s)', options: ['frame', 'sequence'] }),
+  'min-depth': floatFlag({ description: 'minimum valid ground-truth depth (m, exclusive; default 1e-3)' }),
+  'max-depth': floatFlag({ description: 'maximum valid ground-truth depth (m, exclusive; default 80)' }),
+  ...conventionFlags,
   poses: Flags.string({ description: 'camera-to-world poses, one 3x4 row a frame (synth/KITTI layout), for TAE' }),
   intrinsics: Flags.string({ description: 'fx fy cx cy (or a 3x3 matrix), for TAE' }),
   plots: Flags.boolean({ description: 'write plots/ (per-frame curves) beside the CSVs', default: true, allowNo: true }),

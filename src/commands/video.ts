@@ -3,6 +3,7 @@ import { BaseCommand } from '../cli/base.js';
 import { trapInterrupts } from '../cli/interrupt.js';
 import { checkExistingSubdirs } from '../io/atomic.js';
 import { videoFlags } from '../cli/video-flags.js';
+import { videoProtocolFromFlags } from '../cli/protocol-flags.js';
 import { createProgress, type Progress } from '../cli/progress.js';
 import { displayPath, formatTable } from '../cli/table.js';
 import type { EngineRequest } from '../model/engine.js';
@@ -22,6 +23,7 @@ export default class Video extends BaseCommand {
     // Imported here rather than at the top: every command file is loaded when depthkit starts.
     const [{ runVideo, videoOutDir }, { writeVideoPlots }] = await Promise.all([import('../video/run-video.js'), import('../report/plots.js')]);
     if (f.plots) await checkExistingSubdirs(videoOutDir({ video: args.video, out: f.out }), ['plots']);
+    const protocol = videoProtocolFromFlags(f);
     const verbose = f.verbose ? (line: string) => this.note(line) : undefined;
     const loadModel = f.checkpoint
       ? async () => (await import('../model/engine.js')).loadDepthModel({ checkpoint: f.checkpoint!, clip: f.clip, backend: f.backend as EngineRequest, workers: f.workers, verbose })
@@ -33,8 +35,7 @@ export default class Video extends BaseCommand {
       const result = await runVideo({
         video: args.video, out: f.out, loadModel, depth: f.depth, depthKey: f['depth-key'], depthScale: f['depth-scale'], depthKind: f['depth-kind'] as never, allowMismatch: f['allow-mismatch'],
         start: f.start, duration: f.duration, stride: f.stride, maxFrames: f['max-frames'], analysisSize: f['analysis-size'], save: f.save as never, preview: f.preview, resume: f.resume,
-        flowDir: f.flow, flowSize: f['flow-size'], flowWorkers: f['flow-workers'], gt: f.gt, gtScale: f['gt-scale'], align: f.align as never, alignScope: f['align-scope'] as never,
-        minDepth: f['min-depth'], maxDepth: f['max-depth'], poses: f.poses, intrinsics: f.intrinsics, signal: trap.signal, command: ['depthkit', 'video', ...this.argv].join(' '),
+        flowDir: f.flow, flowSize: f['flow-size'], flowWorkers: f['flow-workers'], gt: f.gt, gtScale: f['gt-scale'], ...protocol, poses: f.poses, intrinsics: f.intrinsics, signal: trap.signal, command: ['depthkit', 'video', ...this.argv].join(' '),
         onFrame: (done, total) => {
           progress ??= createProgress('video', Number.isFinite(total) ? total : 0, { enabled: !this.jsonEnabled(), unit: 'frames' });
           progress.tick();

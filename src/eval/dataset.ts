@@ -16,7 +16,7 @@ import { PAPER_COLUMNS } from '../data/table.js';
 import { resultFromRows, type FolderEvalResult } from './folder.js';
 import { evaluatePair, PER_IMAGE_COLUMNS, type ImageRow } from './image-row.js';
 import { writeEvalOutputs } from './outputs.js';
-import { protocolRecord, type DatasetName, type EvalProtocol } from './protocol.js';
+import { checkImageScope, protocolRecord, type DatasetName, type EvalProtocol } from './protocol.js';
 import { completeRun, evaluateResumable, PARTIAL_FILE, type RunHooks } from './resumable.js';
 import { formatShard, parseShard, shardSlice, type Shard } from './shard.js';
 
@@ -116,7 +116,7 @@ export async function runDatasetEval(opts: DatasetEvalOptions): Promise<DatasetE
         concurrency: predictor.concurrency,
         evaluate: async (batch) => {
           const [preds, gts] = await Promise.all([predictor.predict(batch), Promise.all(batch.map((e) => source.readGt(e)))]);
-          return batch.map((e, i) => evaluatePair(e.name, preds[i], gts[i], protocol));
+          return batch.map((e, i) => evaluatePair(e.name, preds[i], gts[i], protocol, predFiles?.get(e.name) ?? e.name));
         },
         partial: { file: partialFile, meta: partialMeta, resume: opts.resume ?? false, flushEvery: opts.flushEvery },
         signal: opts.signal,
@@ -129,6 +129,7 @@ export async function runDatasetEval(opts: DatasetEvalOptions): Promise<DatasetE
     }
     const result = resultFromRows(evaluated.rows, {
       skipInvalid: opts.skipInvalid,
+      pool: protocol.pool,
       invalid: (row) => new DepthkitError(`ground truth of ${row.name} has no valid pixel (${protocol.minDepth} < depth < ${protocol.maxDepth} inside crop ${protocol.crop}); use --skip-invalid to drop such images`),
       none: () => new DepthkitError(`no image of the split has valid ground truth under ${source.location}`),
     });
@@ -175,6 +176,7 @@ export function datasetOptions(
   protocol: EvalProtocol,
   hooks: RunHooks,
 ): DatasetEvalOptions {
+  checkImageScope(protocol);
   if (!protocol.dataset) throw new DepthkitError('--data-path needs --dataset kitti or --dataset nyu');
   const { checkpoint } = flags;
   return {

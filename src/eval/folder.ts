@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { pairByStem, type DepthPair } from '../data/pairs.js';
 import { readDepthMap } from '../io/depth-file.js';
-import { meanMetrics, type Metrics } from '../metrics/accuracy.js';
+import { summarizeMetrics, type Metrics, type Pooling } from '../metrics/accuracy.js';
 import { DepthkitError } from '../errors.js';
 import type { EvalProtocol } from './protocol.js';
 import { evaluatePair, type ImageRow } from './image-row.js';
@@ -40,7 +40,7 @@ export interface FolderEvalOptions extends Omit<RunHooks, 'extras'> {
  */
 export function resultFromRows(
   all: ImageRow[],
-  o: { skipInvalid?: boolean; invalid: (row: ImageRow) => DepthkitError; none: () => DepthkitError; unmatchedPred?: string[]; unmatchedGt?: string[] },
+  o: { skipInvalid?: boolean; pool?: Pooling; invalid: (row: ImageRow) => DepthkitError; none: () => DepthkitError; unmatchedPred?: string[]; unmatchedGt?: string[] },
 ): FolderEvalResult {
   const invalid = all.filter((r) => r.valid_pixels === 0);
   if (invalid.length && !o.skipInvalid) throw o.invalid(invalid[0]);
@@ -48,7 +48,7 @@ export function resultFromRows(
   if (rows.length === 0) throw o.none();
   return {
     rows,
-    summary: { count: rows.length, ...meanMetrics(rows) },
+    summary: { count: rows.length, ...summarizeMetrics(rows, o.pool ?? 'image') },
     skipped: invalid.map((r) => r.name),
     unmatchedPred: o.unmatchedPred ?? [],
     unmatchedGt: o.unmatchedGt ?? [],
@@ -70,7 +70,7 @@ export async function evaluateFolder(opts: FolderEvalOptions): Promise<FolderEva
   const rowOf = async (pair: DepthPair): Promise<ImageRow> => {
     if (pool) return pool.evaluate(pair, p);
     const [pred, gt] = await Promise.all([readDepthMap(pair.pred, { scale: p.predScale }), readDepthMap(pair.gt, { scale: p.gtScale })]);
-    return evaluatePair(pair.name, pred, gt, p);
+    return evaluatePair(pair.name, pred, gt, p, pair.pred);
   };
   const { rows, resumed } = await evaluateResumable({
     items: pairs,
@@ -87,6 +87,7 @@ export async function evaluateFolder(opts: FolderEvalOptions): Promise<FolderEva
   const gtOf = new Map(pairs.map((pair) => [pair.name, pair.gt]));
   const result = resultFromRows(rows, {
     skipInvalid: opts.skipInvalid,
+    pool: p.pool,
     invalid: (row) => new DepthkitError(
       `ground truth has no valid pixel (${p.minDepth} < depth < ${p.maxDepth} inside crop ${p.crop}); use --skip-invalid to drop such images`,
       { file: gtOf.get(row.name) },

@@ -1,4 +1,6 @@
-import { evaluateImage, METRIC_NAMES, type Metrics } from '../metrics/accuracy.js';
+import { evaluateImage, METRIC_NAMES, type ImageEvalOptions, type Metrics } from '../metrics/accuracy.js';
+import { LayoutMismatch } from '../metrics/layout.js';
+import { DepthkitError } from '../errors.js';
 import { resolveCrop } from '../metrics/crop.js';
 import type { DepthMap } from '../metrics/types.js';
 import type { EvalProtocol } from './protocol.js';
@@ -16,10 +18,27 @@ export interface ImageRow extends Metrics {
 export const PER_IMAGE_COLUMNS = ['name', ...METRIC_NAMES, 'valid_pixels', 'resized', 'align_scale', 'align_shift'];
 export const SUMMARY_COLUMNS = ['count', ...METRIC_NAMES];
 
-/** One image's row under the protocol (crop from the ground truth's size); valid_pixels 0 means NaN metrics. */
-export function evaluatePair(name: string, pred: DepthMap, gt: DepthMap, p: EvalProtocol): ImageRow {
-  const crop = resolveCrop(p.crop, p.dataset ?? undefined, gt.width, gt.height);
-  const r = evaluateImage(pred, gt, { minDepth: p.minDepth, maxDepth: p.maxDepth, crop, align: p.align, alignSpace: p.alignSpace });
+/** The per-image settings of a protocol, as evaluateImage takes them (crop from the evaluated ground truth's size). */
+export function imageEvalOptions(p: EvalProtocol): ImageEvalOptions {
+  return {
+    minDepth: p.minDepth, maxDepth: p.maxDepth, nan: p.nanPred, align: p.align, alignSpace: p.alignSpace,
+    crop: (width, height) => resolveCrop(p.crop, p.dataset ?? undefined, width, height),
+    predLayout: p.predLayout, resizeGrid: p.resizeGrid, resizeSpace: p.resizeSpace, resizePrecision: p.resizePrecision, gtCapMask: p.gtCapMask, medianPixels: p.medianPixels,
+  };
+}
+
+/**
+ * One image's row under the protocol; valid_pixels 0 means NaN metrics. A prediction the layout cannot place is
+ * an error naming `file` (the prediction's file, or the image's name).
+ */
+export function evaluatePair(name: string, pred: DepthMap, gt: DepthMap, p: EvalProtocol, file: string = name): ImageRow {
+  let r;
+  try {
+    r = evaluateImage(pred, gt, imageEvalOptions(p));
+  } catch (err) {
+    if (err instanceof LayoutMismatch) throw new DepthkitError(err.message, { file });
+    throw err;
+  }
   return {
     name,
     ...r.metrics,

@@ -20,7 +20,7 @@ parentPort!.on('message', async ({ id, pair, protocol }: PairRequest) => {
       readDepthMap(pair.pred, { scale: protocol.predScale }),
       readDepthMap(pair.gt, { scale: protocol.gtScale }),
     ]);
-    parentPort!.postMessage({ id, row: evaluatePair(pair.name, pred, gt, protocol) } satisfies PairReply);
+    parentPort!.postMessage({ id, row: evaluatePair(pair.name, pred, gt, protocol, pair.pred) } satisfies PairReply);
   } catch (err) {
     const typed = err instanceof DepthkitError;
     parentPort!.postMessage({ id, error: errorMessage(err), exitCode: typed ? err.exitCode : undefined, typed } satisfies PairReply);

@@ -5,7 +5,7 @@ import { METRIC_NAMES } from '../metrics/accuracy.js';
 import { evaluateFolder } from './folder.js';
 import { PER_IMAGE_COLUMNS } from './image-row.js';
 import { writeEvalOutputs } from './outputs.js';
-import { protocolRecord, type EvalProtocol } from './protocol.js';
+import { checkImageScope, protocolRecord, type EvalProtocol } from './protocol.js';
 import { completeRun, PARTIAL_FILE, type RunHooks } from './resumable.js';
 
 export interface FolderRunOptions extends RunHooks {
@@ -32,6 +32,7 @@ export interface FolderFlags {
 }
 
 export function folderOptions(flags: FolderFlags, protocol: EvalProtocol, hooks: RunHooks): FolderRunOptions {
+  checkImageScope(protocol);
   if (!flags.pred || !flags.gt) throw new DepthkitError('pass --pred and --gt (folders), or --dataset with --data-path (a benchmark split)');
   return { pred: flags.pred, gt: flags.gt, out: flags.out, protocol, skipInvalid: flags['skip-invalid'], resume: flags.resume, concurrency: flags.concurrency, ...hooks };
 }

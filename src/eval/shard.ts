@@ -2,11 +2,11 @@ import path from 'node:path';
 import { DepthkitError, FormatError } from '../errors.js';
 import { numericCell, readCsv, type CsvMeta, type CsvTable } from '../io/csv.js';
 import type { AlignMode, AlignSpace } from '../metrics/align.js';
-import { meanMetrics, METRIC_NAMES } from '../metrics/accuracy.js';
+import { summarizeMetrics, METRIC_NAMES } from '../metrics/accuracy.js';
 import type { CropName } from '../metrics/crop.js';
 import type { FolderEvalResult } from './folder.js';
 import { PER_IMAGE_COLUMNS, type ImageRow } from './image-row.js';
-import type { DatasetName, EvalProtocol } from './protocol.js';
+import { conventionsFromMeta, type DatasetName, type EvalProtocol } from './protocol.js';
 
 /** `--shard i/n`: the i-th of n parts, 1-based. */
 export interface Shard {
@@ -126,6 +126,7 @@ export function protocolFromMeta(meta: CsvMeta, file: string): EvalProtocol {
     predScale: num('pred_scale'),
     gtScale: num('gt_scale'),
     convention: str('convention'),
+    ...conventionsFromMeta(meta),
   };
 }
 
@@ -145,12 +146,13 @@ export function mergeShards(shards: readonly ShardResult[]): MergeResult {
   const sum = (k: string) => ordered.reduce((acc, s) => acc + Number(s.meta[k] ?? 0), 0);
   const { depthkit_version: _version, ...first } = ordered[0].meta;
   const meta: CsvMeta = { ...first, shard: 'none', entries: sum('entries'), count: rows.length, missing: sum('missing'), skipped: sum('skipped'), resized: sum('resized') };
+  const protocol = protocolFromMeta(first, path.join(ordered[0].dir, 'per_image.csv'));
   return {
-    protocol: protocolFromMeta(first, path.join(ordered[0].dir, 'per_image.csv')),
+    protocol,
     meta,
     result: {
       rows,
-      summary: { count: rows.length, ...meanMetrics(rows) },
+      summary: { count: rows.length, ...summarizeMetrics(rows, protocol.pool) },
       skipped: [],
       unmatchedPred: [],
       unmatchedGt: [],

@@ -1,11 +1,21 @@
 import { DepthkitError } from '../errors.js';
 import type { DepthMap, Mask } from './types.js';
 import type { CropRect } from './crop.js';
-import { applyAlignment, fitAlignment, type AlignMode, type AlignSpace, type Alignment } from './align.js';
-import { resizeBilinear } from './resize.js';
+import { applyAlignment, fitAlignment, type AlignMode, type AlignSpace, type Alignment, type MedianPixels } from './align.js';
+import { placePrediction, type PredLayout } from './layout.js';
+import type { ResizeGrid, ResizePrecision, ResizeSpace } from './resize.js';
 import { validMask } from './mask.js';
 
 export { validMask };
+export type { PredLayout };
+
+/** A NaN prediction becomes minDepth (BTS, ZoeDepth) or stays NaN and poisons the image's metrics (monodepth2). */
+export type NanPolicy = 'min' | 'propagate';
+/**
+ * Averaging over images: every metric per image then the mean (image), or log10 pooled over every valid pixel of
+ * every image and silog as 100 sqrt(mean over images of each image's log variance) (pixels: VDA metric.py).
+ */
+export type Pooling = 'image' | 'pixels';
 
 export const METRIC_NAMES = ['abs_rel', 'sq_rel', 'rmse', 'rmse_log', 'log10', 'silog', 'd1', 'd2', 'd3'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
@@ -15,6 +25,8 @@ export const HIGHER_IS_BETTER: ReadonlySet<MetricName> = new Set<MetricName>(['d
 export interface DepthRange {
   minDepth: number;
   maxDepth: number;
+  /** NaN predictions: 'min' (default) or 'propagate'. */
+  nan?: NanPolicy;
 }
 
 /**
@@ -24,10 +36,11 @@ export interface DepthRange {
 export function sanitizePrediction(pred: Float32Array, range: DepthRange, out: Float32Array = new Float32Array(pred.length)): Float32Array {
   if (out.length !== pred.length) throw new DepthkitError(`sanitize target holds ${out.length} values, prediction ${pred.length}`);
   const { minDepth, maxDepth } = range;
+  const keepNan = range.nan === 'propagate';
   for (let i = 0; i < pred.length; i++) {
     const v = pred[i];
-    // A NaN fails both comparisons and lands on minDepth.
-    out[i] = v > maxDepth ? maxDepth : v >= minDepth ? v : minDepth;
+    // A NaN fails both comparisons and lands on minDepth, unless it is to be kept.
+    out[i] = v > maxDepth ? maxDepth : v >= minDepth || (keepNan && v !== v) ? v : minDepth;
   }
   return out;
 }
@@ -56,6 +69,7 @@ export function computeMetrics(
   }
   const lo = clamp ? clamp.minDepth : -Infinity;
   const hi = clamp ? clamp.maxDepth : Infinity;
+  const keepNan = clamp?.nan === 'propagate';
   let n = 0;
   let absRel = 0;
   let sqRel = 0;
@@ -73,7 +87,7 @@ export function computeMetrics(
     const g = gt[i];
     const v = pred[i];
     // Same clamp as sanitizePrediction (a no-op on sanitized input), rounded to float32 as that array would be.
-    const p = v > hi ? Math.fround(hi) : v >= lo ? v : Math.fround(lo);
+    const p = v > hi ? Math.fround(hi) : v >= lo || (keepNan && v !== v) ? v : Math.fround(lo);
     const diff = g - p;
     const invG = 1 / g;
     // A true division, so that p = g gives r = 1 and e = 0 exactly.
@@ -109,6 +123,42 @@ export function computeMetrics(
   };
 }
 
+/** Running sums of log10 / silog pooled over pixels (VDA metric.py), fed one image (frame) at a time. */
+export interface PixelPool {
+  pixels: number;
+  log10: number;
+  variance: number;
+  images: number;
+}
+
+export const emptyPool = (): PixelPool => ({ pixels: 0, log10: 0, variance: 0, images: 0 });
+
+/** Adds one image from its own log10, silog and valid pixel count; images without valid pixels are left out. */
+export function addToPool(pool: PixelPool, m: { log10: number; silog: number; valid_pixels: number }): void {
+  if (!(m.valid_pixels > 0)) return;
+  pool.pixels += m.valid_pixels;
+  pool.log10 += m.log10 * m.valid_pixels;
+  pool.variance += (m.silog / 100) ** 2;
+  pool.images++;
+}
+
+/** log10 over every pooled pixel; silog = 100 sqrt(mean over images of each image's variance of ln p - ln g). */
+export function pooledMetrics(pool: PixelPool): { log10: number; silog: number } {
+  return { log10: pool.log10 / pool.pixels, silog: 100 * Math.sqrt(pool.variance / pool.images) };
+}
+
+/**
+ * The summary of a run under a pooling rule: the mean over images, with log10 and silog pooled for 'pixels'
+ * (both follow from each image's own value and valid pixel count, so resumed and merged runs pool the same).
+ */
+export function summarizeMetrics(rows: (Metrics & { valid_pixels: number })[], pool: Pooling): Metrics {
+  const out = meanMetrics(rows);
+  if (pool === 'image') return out;
+  const sums = emptyPool();
+  for (const r of rows) addToPool(sums, r);
+  return { ...out, ...pooledMetrics(sums) };
+}
+
 /** Arithmetic mean of each metric over images (per-image first, as every canonical script does). */
 export function meanMetrics(rows: Metrics[]): Metrics {
   if (rows.length === 0) throw new DepthkitError('no image to average metrics over');
@@ -119,9 +169,18 @@ export function meanMetrics(rows: Metrics[]): Metrics {
 }
 
 export interface ImageEvalOptions extends DepthRange {
-  crop: CropRect | null;
+  /** The evaluation crop, or how to find it from the size of the ground truth evaluated (kb-crop-gt cuts it). */
+  crop: CropRect | null | ((width: number, height: number) => CropRect | null);
   align: AlignMode;
   alignSpace: AlignSpace;
+  /** A prediction of another size than its ground truth: default 'exact', which refuses it. */
+  predLayout?: PredLayout;
+  resizeGrid?: ResizeGrid;
+  resizeSpace?: ResizeSpace;
+  resizePrecision?: ResizePrecision;
+  /** Caps mask the ground truth (default) or only clamp the prediction (every g > 0 counts). */
+  gtCapMask?: boolean;
+  medianPixels?: MedianPixels;
 }
 
 export interface ImageEval {
@@ -133,20 +192,32 @@ export interface ImageEval {
 }
 
 /**
- * One prediction against its ground truth: resize the prediction to the ground truth's size when they differ,
- * mask valid pixels, fit and apply the alignment on them (before clamping), clamp, compute the errors.
- * valid_pixels 0 means the metrics are NaN (see computeMetrics).
+ * One prediction against its ground truth: lay the prediction onto the ground truth as the layout says (an error
+ * when their sizes differ and it says nothing), mask valid pixels, fit and apply the alignment on them (before
+ * clamping), clamp, compute the errors. valid_pixels 0 means the metrics are NaN (see computeMetrics).
  */
-export function evaluateImage(pred: DepthMap, gt: DepthMap, opts: ImageEvalOptions): ImageEval {
-  if (gt.data.length !== gt.width * gt.height) {
-    throw new DepthkitError(`ground truth of ${gt.width}x${gt.height} holds ${gt.data.length} values`);
+export function evaluateImage(pred: DepthMap, groundTruth: DepthMap, opts: ImageEvalOptions): ImageEval {
+  if (groundTruth.data.length !== groundTruth.width * groundTruth.height) {
+    throw new DepthkitError(`ground truth of ${groundTruth.width}x${groundTruth.height} holds ${groundTruth.data.length} values`);
   }
-  const resized = pred.width !== gt.width || pred.height !== gt.height;
-  const p = resized ? resizeBilinear(pred, gt.width, gt.height).data : pred.data;
-  if (p.length !== gt.data.length) throw new DepthkitError(`prediction of ${pred.width}x${pred.height} holds ${p.length} values`);
-  const mask = validMask(gt, opts, opts.crop);
-  const alignment = fitAlignment([{ pred: p, gt: gt.data, mask }], opts.align, opts.alignSpace);
+  if (pred.data.length !== pred.width * pred.height) throw new DepthkitError(`prediction of ${pred.width}x${pred.height} holds ${pred.data.length} values`);
+  const placed = placePrediction(pred, groundTruth, {
+    predLayout: opts.predLayout ?? 'exact', resizeGrid: opts.resizeGrid ?? 'half-pixel', resizeSpace: opts.resizeSpace ?? 'depth', resizePrecision: opts.resizePrecision,
+  });
+  const { pred: p, gt, pasted } = placed;
+  const crop = typeof opts.crop === 'function' ? opts.crop(gt.width, gt.height) : opts.crop;
+  const mask = validMask(gt, opts, crop, opts.gtCapMask ?? true);
+  const alignment = fitAlignment([{ pred: p, gt: gt.data, mask }], opts.align, opts.alignSpace, opts.medianPixels);
   const aligned = opts.align === 'none' ? p : applyAlignment(p, alignment, opts.maxDepth);
+  if (pasted) {
+    // BTS clamps the crop-sized prediction and then pastes it: the zeros around it are never clamped.
+    const canvas = sanitizePrediction(aligned, opts);
+    for (let y = 0; y < gt.height; y++) {
+      for (let x = 0; x < gt.width; x++) if (y < pasted.top || y >= pasted.bottom || x < pasted.left || x >= pasted.right) canvas[y * gt.width + x] = 0;
+    }
+    const { valid_pixels, ...metrics } = computeMetrics(canvas, gt.data, mask);
+    return { metrics, valid_pixels, alignment, resized: false };
+  }
   const { valid_pixels, ...metrics } = computeMetrics(aligned, gt.data, mask, opts);
-  return { metrics, valid_pixels, alignment, resized };
+  return { metrics, valid_pixels, alignment, resized: placed.resized };
 }

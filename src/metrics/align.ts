@@ -3,6 +3,11 @@ import type { Mask } from './types.js';
 
 export type AlignMode = 'none' | 'median' | 'scale' | 'scale-shift';
 export type AlignSpace = 'depth' | 'disparity';
+/**
+ * Which predictions the median alignment sees: finite positive ones (default), or every value under the mask,
+ * 0, negative, ±Inf and NaN included, as monodepth2's np.median(pred_depth[mask]) does (one NaN makes it NaN).
+ */
+export type MedianPixels = 'finite' | 'all';
 export const ALIGN_MODES: readonly AlignMode[] = ['none', 'median', 'scale', 'scale-shift'];
 export const ALIGN_SPACES: readonly AlignSpace[] = ['depth', 'disparity'];
 
@@ -47,14 +52,14 @@ function usable(s: AlignSample, i: number): boolean {
  * median: scale = median(g) / median(p) in depth space (monodepth2). scale: least squares s of s*x ≈ y.
  * scale-shift: least squares (s, t) of s*x + t ≈ y. x, y are depths, or inverse depths when space is 'disparity'.
  */
-export function fitAlignment(samples: AlignSample[], mode: AlignMode, space: AlignSpace): Alignment {
+export function fitAlignment(samples: AlignSample[], mode: AlignMode, space: AlignSpace, medianPixels: MedianPixels = 'finite'): Alignment {
   for (const s of samples) {
     if (s.pred.length !== s.gt.length || s.mask.length !== s.gt.length) {
       throw new DepthkitError(`alignment sample sizes differ: pred ${s.pred.length}, gt ${s.gt.length}, mask ${s.mask.length}`);
     }
   }
   if (mode === 'none') return identity(mode, space, 0, false);
-  if (mode === 'median') return fitMedian(samples);
+  if (mode === 'median') return fitMedian(samples, medianPixels === 'all' ? (s, i) => s.mask[i] === 1 : usable);
   const disparity = space === 'disparity';
   const raw = moments(samples, disparity, 0, 0);
   const n = raw.n;
@@ -90,16 +95,25 @@ function moments(samples: AlignSample[], disparity: boolean, mx: number, my: num
   return { n, sx, sy, sxx, sxy };
 }
 
-function fitMedian(samples: AlignSample[]): Alignment {
+function fitMedian(samples: AlignSample[], counts: (s: AlignSample, i: number) => boolean): Alignment {
   let n = 0;
-  for (const s of samples) for (let i = 0; i < s.gt.length; i++) if (usable(s, i)) n++;
+  let nan = false;
+  for (const s of samples) {
+    for (let i = 0; i < s.gt.length; i++) {
+      if (!counts(s, i)) continue;
+      n++;
+      if (Number.isNaN(s.pred[i])) nan = true;
+    }
+  }
   if (n === 0) return identity('median', 'depth', 0, true);
+  // numpy's median of an array holding NaN is NaN; the scale then makes every aligned value NaN.
+  if (nan) return { mode: 'median', space: 'depth', scale: NaN, shift: 0, pixels: n, degenerate: false };
   const g = new Float32Array(n);
   const p = new Float32Array(n);
   let k = 0;
   for (const s of samples) {
     for (let i = 0; i < s.gt.length; i++) {
-      if (!usable(s, i)) continue;
+      if (!counts(s, i)) continue;
       g[k] = s.gt[i];
       p[k++] = s.pred[i];
     }

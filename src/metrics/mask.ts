@@ -3,18 +3,20 @@ import type { CropRect } from './crop.js';
 
 /**
  * Pixels whose ground truth counts: minDepth < g < maxDepth (strict; NaN and ±Inf fail the comparison, so they are
- * excluded without a separate finiteness test) and inside the crop.
+ * excluded without a separate finiteness test) and inside the crop. With `capMask` false the caps do not mask:
+ * every g > 0 counts (monodepth2's eigen_benchmark mask; only the prediction is clamped to the caps).
  */
-export function validMask(gt: DepthMap, range: { minDepth: number; maxDepth: number }, crop: CropRect | null): Mask {
+export function validMask(gt: DepthMap, range: { minDepth: number; maxDepth: number }, crop: CropRect | null, capMask = true): Mask {
   const { width, height, data } = gt;
   const mask = new Uint8Array(width * height);
   const r = crop ?? { top: 0, bottom: height, left: 0, right: width };
-  const { minDepth, maxDepth } = range;
+  const minDepth = capMask ? range.minDepth : 0;
+  const maxDepth = capMask ? range.maxDepth : Infinity;
   for (let y = r.top; y < r.bottom; y++) {
     const row = y * width;
     for (let x = r.left; x < r.right; x++) {
       const g = data[row + x];
-      mask[row + x] = g > minDepth && g < maxDepth ? 1 : 0;
+      mask[row + x] = g > minDepth && (g < maxDepth || !capMask) ? 1 : 0;
     }
   }
   return mask;

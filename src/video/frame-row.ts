@@ -1,5 +1,5 @@
-import { evaluateImage, METRIC_NAMES } from '../metrics/accuracy.js';
-import type { AlignMode, AlignSpace } from '../metrics/align.js';
+import { addToPool, evaluateImage, METRIC_NAMES, type NanPolicy, type PixelPool, type Pooling } from '../metrics/accuracy.js';
+import type { AlignMode, AlignSpace, MedianPixels } from '../metrics/align.js';
 import { depthBoundaryErrors, edgeAwareSmoothness } from '../metrics/spatial.js';
 import { flickerPair, opwPair, pairValidity, rtcPair } from '../metrics/temporal.js';
 import type { PairFlows } from '../metrics/warp.js';
@@ -18,12 +18,27 @@ export const frameColumns = (hasGt: boolean) => ['model', 'frame', 'time', 'smoo
 export interface AccuracySettings {
   minDepth: number;
   maxDepth: number;
+  nan?: NanPolicy;
+  gtCapMask?: boolean;
+  medianPixels?: MedianPixels;
   align: AlignMode;
   space: AlignSpace;
 }
 
+/** What `video` takes of a resolved protocol: mask, median, NaN, TAE and pooling rules, and the record naming the script. */
+export interface VideoConventions extends Pick<AccuracySettings, 'nan' | 'gtCapMask' | 'medianPixels'> {
+  taeZbuffer: boolean;
+  pool: Pooling;
+  record: Record<string, string>;
+}
+
+/** Adds a finished row's log10 / silog to its source's pixel pool (`--pool pixels`). */
+export const poolRow = (pool: PixelPool, row: Row) => addToPool(pool, { log10: Number(row.log10), silog: Number(row.silog), valid_pixels: Number(row.valid_pixels) });
+
 function accuracyColumns(d: DepthMap, gt: DepthMap, p: AccuracySettings): Row {
-  const r = evaluateImage(d, gt, { crop: null, minDepth: p.minDepth, maxDepth: p.maxDepth, align: p.align, alignSpace: p.space });
+  const r = evaluateImage(d, gt, {
+    crop: null, minDepth: p.minDepth, maxDepth: p.maxDepth, nan: p.nan, gtCapMask: p.gtCapMask, medianPixels: p.medianPixels, align: p.align, alignSpace: p.space,
+  });
   return { ...r.metrics, valid_pixels: r.valid_pixels, align_scale: r.alignment.scale, align_shift: r.alignment.shift };
 }
 

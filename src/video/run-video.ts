@@ -2,8 +2,8 @@ import path from 'node:path';
 import { DepthkitError } from '../errors.js';
 import { ensureWritableDir, writeFilesAtomic } from '../io/atomic.js';
 import { csvContents, csvMetaContent } from '../io/csv.js';
-import { computeMetrics } from '../metrics/accuracy.js';
-import { applyAlignment, fitAlignment, type Alignment, type AlignMode, type AlignSpace } from '../metrics/align.js';
+import { computeMetrics, emptyPool, pooledMetrics, type DepthRange, type PixelPool, type Pooling } from '../metrics/accuracy.js';
+import { applyAlignment, fitAlignment, type Alignment, type AlignMode, type AlignSpace, type MedianPixels } from '../metrics/align.js';
 import { validMask } from '../metrics/mask.js';
 import { temporalAlignmentError, type Intrinsics } from '../metrics/tae.js';
 import type { DepthMap, Mask } from '../metrics/types.js';
@@ -15,7 +15,7 @@ import { decodeFrames, type DecodedFrame } from './decode.js';
 import { modelSource, openFileSource, SAVE_SCALE, type AnalysisFrame, type DepthKind, type DepthSource, type SaveFormat } from './depth-source.js';
 import { FlowPool } from './flow-pool.js';
 import { openFrameLog, type FrameLog } from './frame-log.js';
-import { frameColumns, frameRow, MEAN_GT_COLUMNS, PAIR_COLUMNS, type Row } from './frame-row.js';
+import { frameColumns, frameRow, MEAN_GT_COLUMNS, PAIR_COLUMNS, poolRow, type Row, type VideoConventions } from './frame-row.js';
 import { flowEstimator } from './pair-flows.js';
 import { openGtSource, type GtSource } from './gt-source.js';
 import { mapStage } from './pipeline.js';
@@ -59,6 +59,10 @@ export interface VideoRunOptions {
   maxDepth?: number;
   poses?: string;
   intrinsics?: string;
+  /** Fit space for every source (a preset's); default: each source's own kind. */
+  alignSpace?: AlignSpace;
+  /** The preset and convention switches (TAE z-buffer, pooling) this run follows; written to the protocol block. */
+  conventions?: VideoConventions;
   /** Frames pulled ahead by each stage (decode, depth); bounds memory. Default 2. */
   ahead?: number;
   /** Stops decoding; the frames in flight are finished and the outputs written for the frames done. */
@@ -69,7 +73,7 @@ export interface VideoRunOptions {
   command?: string;
 }
 
-export type { Row };
+export type { Row, VideoConventions };
 
 export interface VideoRunResult {
   out: string;
@@ -106,6 +110,7 @@ interface SourceState {
   space: AlignSpace;
   kept: Kept[];
   prev?: DepthMap;
+  pooled: PixelPool;
 }
 
 interface Checked {
@@ -181,15 +186,20 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
   const sources = [...(model ? [modelSource(model, { name: o.modelName, saveDir: depthDir, save, resume: o.resume ?? false })] : []), ...c.files];
   const align = o.align ?? 'none';
   const scope = o.alignScope ?? 'frame';
-  const range = { minDepth: o.minDepth ?? 1e-3, maxDepth: o.maxDepth ?? 80 };
+  const conventions = o.conventions ?? { taeZbuffer: true, pool: 'image', record: {} };
+  const range = { minDepth: o.minDepth ?? 1e-3, maxDepth: o.maxDepth ?? 80, nan: conventions.nan };
   const keep = (c.gt !== undefined && scope === 'sequence') || c.poses !== undefined;
-  const states: SourceState[] = sources.map((source) => ({ source, space: source.kind === 'disparity' ? 'disparity' : 'depth', kept: [] }));
+  const states: SourceState[] = sources.map((source) => ({ source, space: o.alignSpace ?? (source.kind === 'disparity' ? 'disparity' : 'depth'), kept: [], pooled: emptyPool() }));
   const preview: PreviewWriter | undefined = o.preview === false ? undefined : openPreview(path.join(out, 'preview.mp4'), c.info.fps / (o.stride ?? 1));
   const total = Math.min(o.maxFrames ?? Infinity, Number.isFinite(c.info.frameCount) ? Math.ceil(c.info.frameCount / (o.stride ?? 1)) : Infinity, c.limit);
   const pool = !o.flowDir && (o.flowWorkers ?? 1) > 0 ? FlowPool.start(o.flowWorkers ?? 1) : undefined;
   const pairFlows = flowEstimator(o, pool);
   // Rows go to disk as frames finish (frames.csv appears at the end), so memory does not grow with the video's length.
   const log = await openFrameLog(path.join(out, 'frames.csv'), frameColumns(c.gt !== undefined), states.length);
+  const logRow = (k: number, row: Row) => {
+    poolRow(states[k].pooled, row);
+    return log.append(k, row);
+  };
   let prevFrame: AnalysisFrame | undefined;
   let lastQueued: AnalysisFrame | undefined;
   let done = 0;
@@ -210,18 +220,18 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
       { ahead: o.ahead ?? 2 },
     );
     for await (const { frame, time, depths, gt, flows } of withDepth) {
-      const mask = gt ? validMask(gt, range, null) : undefined;
+      const mask = gt ? validMask(gt, range, null, conventions.gtCapMask) : undefined;
       for (const [k, st] of states.entries()) {
         const d = depths[k];
         const row = frameRow({
           model: st.source.name, frame: frame.index, time, rgb: frame.rgb, depth: d,
           prev: prevFrame && st.prev && flows ? { rgb: prevFrame.rgb, depth: st.prev, flows } : undefined,
           gt: gt && mask ? { depth: gt, mask } : undefined,
-          accuracy: scope === 'frame' ? { ...range, align, space: st.space } : undefined,
+          accuracy: scope === 'frame' ? { ...range, ...conventions, align, space: st.space } : undefined,
         });
         // Kept rows get their sequence-scope columns at the end and are logged then.
         if (keep) st.kept.push({ index: frame.index, pred: d.data, gt: gt?.data, mask, row });
-        else await log.append(k, row);
+        else await logRow(k, row);
         st.prev = d;
       }
       await preview?.write(frame.rgb, depths[0]);
@@ -253,10 +263,10 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
     notes.push(`preview not written (${(err as Error).message})`);
   });
   await Promise.all(sources.map((s) => s.close()));
-  const taes = states.map((st) => finishSequence(st, { align, scope, range, poses: c.poses, K: c.K, hasGt: c.gt !== undefined }));
-  for (const [k, st] of states.entries()) for (const kept of st.kept) await log.append(k, kept.row);
+  const taes = states.map((st) => finishSequence(st, { align, scope, range, poses: c.poses, K: c.K, hasGt: c.gt !== undefined, ...conventions }));
+  for (const [k, st] of states.entries()) for (const kept of st.kept) await logRow(k, kept.row);
   notes.push(...resizeNotes(sources, c));
-  const summary = states.map((st, k) => summaryRow(st, k, log, o.video, taes[k], c.gt !== undefined));
+  const summary = states.map((st, k) => summaryRow(st, k, log, o.video, taes[k], c.gt !== undefined, conventions.pool));
   const protocol = {
     analysis_size: `${c.size.width}x${c.size.height}`,
     align,
@@ -270,6 +280,7 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
     flow: o.flowDir ? `files ${o.flowDir} (missing backward flows estimated)` : `estimated (coarse-to-fine Lucas-Kanade) at ${flowSizeText(c.size, o.flowSize ?? 160)}`,
     temporal: 'opw/rtc/flicker/smoothness on depth form (1/disparity for disparity sources), unaligned',
     tae: c.poses ? (c.gt && align !== 'none' ? `one ${align} fit over the sequence` : 'unaligned depth') : 'n/a',
+    ...conventions.record,
   };
   const files = await writeOutputs(out, { o, c, states, log, summary, protocol, notes, started, interrupted, done, save, models: sources.map((s) => s.name) });
   return { out, frames: done, models: sources.map((s) => s.name), summary, files, notes, interrupted };
@@ -283,11 +294,11 @@ function flowSizeText(size: { width: number; height: number }, flowSize: number)
 /** Sequence-scope accuracy (one fit over every kept frame) and TAE; returns the TAE (NaN without poses). */
 function finishSequence(
   st: SourceState,
-  p: { align: AlignMode; scope: 'frame' | 'sequence'; range: { minDepth: number; maxDepth: number }; poses?: Float64Array[]; K?: Intrinsics; hasGt: boolean },
+  p: { align: AlignMode; scope: 'frame' | 'sequence'; range: DepthRange; poses?: Float64Array[]; K?: Intrinsics; hasGt: boolean; taeZbuffer: boolean; medianPixels?: MedianPixels },
 ): number {
   if (st.kept.length === 0) return NaN;
   const samples = p.hasGt ? st.kept.map((k) => ({ pred: k.pred, gt: k.gt!, mask: k.mask! })) : [];
-  const fit: Alignment | undefined = p.hasGt ? fitAlignment(samples, p.align, st.space) : undefined;
+  const fit: Alignment | undefined = p.hasGt ? fitAlignment(samples, p.align, st.space, p.medianPixels) : undefined;
   const aligned = st.kept.map((k) => (fit && p.align !== 'none' ? applyAlignment(k.pred, fit, p.range.maxDepth) : k.pred));
   if (fit && p.scope === 'sequence') {
     st.kept.forEach((k, i) => {
@@ -299,13 +310,14 @@ function finishSequence(
   const { width, height } = st.prev!;
   const depths = aligned.map((data) => ({ data, width, height }));
   const clamp = p.hasGt ? { min: p.range.minDepth, max: p.range.maxDepth } : undefined;
-  return temporalAlignmentError(depths, st.kept.map((k) => p.poses![k.index]), p.K, { clamp }).tae;
+  return temporalAlignmentError(depths, st.kept.map((k) => p.poses![k.index]), p.K, { clamp, zbuffer: p.taeZbuffer }).tae;
 }
 
-function summaryRow(st: SourceState, k: number, log: FrameLog, video: string, tae: number, hasGt: boolean): Row {
+function summaryRow(st: SourceState, k: number, log: FrameLog, video: string, tae: number, hasGt: boolean, pool: Pooling): Row {
   const row: Row = { model: st.source.name, video, frames: log.count(k), depth_kind: st.source.kind, align_space: st.space };
   const cols = ['smoothness', ...(hasGt ? MEAN_GT_COLUMNS : []), ...PAIR_COLUMNS];
   for (const col of cols) row[col] = log.mean(k, col);
+  if (hasGt && pool === 'pixels') Object.assign(row, pooledMetrics(st.pooled));
   row.tae = tae;
   return row;
 }
