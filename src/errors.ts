@@ -8,7 +8,7 @@ export class DepthkitError extends Error {
   readonly file?: string;
 
   constructor(message: string, opts: { file?: string; exitCode?: number; cause?: unknown } = {}) {
-    super(opts.file ? `${opts.file}: ${oneLine(message)}` : oneLine(message), { cause: opts.cause });
+    super(opts.file ? `${oneLine(opts.file)}: ${oneLine(message)}` : oneLine(message), { cause: opts.cause });
     this.name = 'DepthkitError';
     this.file = opts.file;
     this.exitCode = opts.exitCode ?? 2;

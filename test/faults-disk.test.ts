@@ -12,7 +12,7 @@ import { readSafetensors } from '../src/io/safetensors.js';
 import { readCheckpoint } from '../src/model/checkpoint.js';
 import { writeRandomClip } from '../src/model/random-clip.js';
 import { writeSynth } from '../src/synth/write.js';
-import { probeVideo } from '../src/video/probe.js';
+import { probeVideo } from '../src/video/decode.js';
 import { writeKittiPairs } from './bench/fixtures.js';
 import { ROOT, type CliResult } from './helpers/cli.js';
 import { listOutputs } from './helpers/crash.js';

@@ -10,7 +10,7 @@ import { lookAt, MOTIONS, poseMatrix } from '../src/synth/camera.js';
 import { castRay, renderFrame } from '../src/synth/render.js';
 import { buildScene, type SceneName } from '../src/synth/scene.js';
 import { planSynth, writeSynth, type SynthOptions } from '../src/synth/write.js';
-import { probeVideo } from '../src/video/probe.js';
+import { probeVideo } from '../src/video/decode.js';
 import { FormatError } from '../src/errors.js';
 import type { Intrinsics } from '../src/metrics/tae.js';
 

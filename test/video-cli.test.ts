@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeSynth } from '../src/synth/write.js';
 import { readCsv } from '../src/io/csv.js';
-import { probeVideo } from '../src/video/probe.js';
+import { probeVideo } from '../src/video/decode.js';
 
 /* `depthkit video` as a user runs it: exit codes, one-line errors, and Ctrl-C in the middle of a run. */
 let tmp: string;

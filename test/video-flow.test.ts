@@ -9,7 +9,7 @@ import { readCsv } from '../src/io/csv.js';
 import type { RgbImage } from '../src/metrics/types.js';
 import type { FlowField } from '../src/metrics/warp.js';
 import { estimatePairFlows, FlowPool, resampleFlow, shrinkRgb } from '../src/video/flow-pool.js';
-import { probeVideo } from '../src/video/probe.js';
+import { probeVideo } from '../src/video/decode.js';
 import { runVideo } from '../src/video/run-video.js';
 
 /*

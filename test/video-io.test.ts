@@ -5,8 +5,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createEncoder } from '../src/video/encode.js';
-import { probeVideo } from '../src/video/probe.js';
-import { decodeFrames, type DecodedFrame, type DecodeOptions } from '../src/video/decode.js';
+import { decodeFrames, probeVideo, type DecodedFrame, type DecodeOptions } from '../src/video/decode.js';
 import { DepthkitError } from '../src/errors.js';
 
 let dir: string;

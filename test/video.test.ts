@@ -180,14 +180,14 @@ test('--resume after a partial run reads saved depth back and gives identical CS
   assert.equal((await fs.readdir(path.join(tmp, 'model-full', 'depth'))).filter((n) => n.endsWith('.png')).length, FRAMES);
 });
 
-test('frame counts are checked: a mismatch fails unless --allow-mismatch truncates (and says so)', async () => {
+test('frame counts are checked: a frame without its depth fails unless --allow-mismatch stops there (and says so)', async () => {
   const c = clip.pan;
   const short = await stack(path.join(tmp, 'short.npy'), c.gt.slice(0, 9));
-  await assert.rejects(run({ video: c.video, depth: [short] }, 'mismatch'), /has 9 frames, the video 12 \(--allow-mismatch/);
+  await assert.rejects(run({ video: c.video, depth: [short] }, 'mismatch'), /short\.npy: has 9 frames \(0\.\.8\); video frame 9 \(t=[\d.]+ s\) of .* has none \(--allow-mismatch/);
   await assert.rejects(fs.stat(path.join(tmp, 'mismatch')), 'nothing written before the check');
   const { r } = await run({ video: c.video, depth: [short], allowMismatch: true }, 'mismatch-ok');
   assert.equal(r.frames, 9);
-  assert.match(r.notes.join('\n'), /truncated to the shorter/);
+  assert.match(r.notes.join('\n'), /short\.npy has 9 frames: frames 9-11 \(3 selected\) were not scored \(--allow-mismatch\)/);
 });
 
 test('bad inputs are one-line DepthkitErrors naming the file', async () => {
@@ -207,7 +207,8 @@ test('bad inputs are one-line DepthkitErrors naming the file', async () => {
   const bytes = await fs.readFile(c.video);
   const stub = path.join(tmp, 'stub.mp4');
   await fs.writeFile(stub, bytes.subarray(0, 2000));
-  cases.push([{ video: stub, depth: [c.depth] }, /stub\.mp4: cannot decode/]);
+  // a stub keeps the header's index but few packets: the 12 depth files then have no frames to belong to
+  cases.push([{ video: stub, depth: [c.depth] }, /depth has 12 frames, .*stub\.mp4 \d \(counted from its packets\): files \d\.\.11 belong to no frame|stub\.mp4: cannot decode/]);
   for (const [o, re] of cases) {
     await assert.rejects(runVideo({ preview: false, out: path.join(tmp, 'bad'), ...o }), (err: Error) => {
       assert.match(err.message, re);
@@ -216,12 +217,15 @@ test('bad inputs are one-line DepthkitErrors naming the file', async () => {
     });
   }
   await assert.rejects(fs.stat(path.join(tmp, 'bad', 'frames.csv')), 'no CSV from a failed run');
-  // A video cut short decodes what it can, and says so.
+  // A video cut short: the depth files past its last frame are refused; with --allow-mismatch it decodes what it
+  // can, and says so.
   const cut = path.join(tmp, 'cut.mp4');
   await fs.writeFile(cut, bytes.subarray(0, Math.floor(bytes.length * 0.4)));
-  const r = await runVideo({ video: cut, depth: [c.depth], depthScale: 1000, out: path.join(tmp, 'cut'), preview: false });
+  const cutRun = { video: cut, depth: [c.depth], depthScale: 1000, out: path.join(tmp, 'cut'), preview: false };
+  await assert.rejects(runVideo(cutRun), /has 12 frames, .*cut\.mp4 \d+ \(counted from its packets\)/);
+  const r = await runVideo({ ...cutRun, allowMismatch: true });
   assert.ok(r.frames > 0 && r.frames < FRAMES);
-  assert.match(r.notes.join('\n'), /decoded \d+ of 12 frames: the video is truncated/);
+  assert.match(r.notes.join('\n'), /the container states 12 frames; its packets hold \d+/);
 });
 
 test('the real tiny CLIP model streams through the pipeline, saves png16 depth and a preview', async () => {

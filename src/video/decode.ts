@@ -1,31 +1,73 @@
-import path from 'node:path';
 import { DepthkitError } from '../errors.js';
 import type { RgbImage } from '../metrics/types.js';
-import { startFfmpeg, stripLevel } from './ffmpeg.js';
-import { probeVideo, stripFile, type VideoInfo } from './probe.js';
+import { systemBackend } from './backend/system.js';
+import type { FfmpegChoice, HwAccel, VideoBackend } from './backend/types.js';
+import { buildTimeline, indexAt, isWanted, selectFrames, wantedBetween, type IdentityMode, type Selection, type Timeline, type Wanted } from './frame-identity.js';
+import { checkVideoPath, type VideoInfo } from './probe.js';
 
-export interface DecodeOptions {
-  /** Seconds from the start of the video (ffmpeg input `-ss`: frame-accurate, decodes from the previous keyframe). */
-  start?: number;
-  /** Seconds to decode from `start` (`-t`). */
-  duration?: number;
-  /** Keep every stride-th decoded frame (ffmpeg `select` filter, counted from the first frame at/after start). */
-  stride?: number;
-  maxFrames?: number;
-  /** Output size; scaled in ffmpeg (bilinear). One of them alone keeps the aspect ratio. */
+/*
+ * The front door for video files: probeVideo, planFrames and decodeFrames. The FFmpeg work is done by a
+ * VideoBackend; which stream frame a picture is, is decided here from the backend's packet times and frame pts
+ * (frame-identity.ts), so every backend numbers frames the same way.
+ */
+
+export interface DecodeOptions extends Selection {
+  /** Output size; scaled by FFmpeg (bilinear) from the display size. One of them alone keeps the aspect ratio. */
   width?: number;
   height?: number;
+  /** Which FFmpeg decodes (default 'auto'). */
+  ffmpeg?: FfmpegChoice;
+  hwaccel?: HwAccel;
+  /** A plan from planFrames for this file: its selection is used (the options' start..maxFrames are ignored) and the packets are not listed again. */
+  plan?: FramePlan;
+  /** Told once per event worth a note in the run's record. */
+  note?: (line: string) => void;
+  /** Called once when decoding ends (to the end of the selection, or stopped by the consumer). */
+  onReport?: (report: DecodeReport) => void;
 }
 
 export interface DecodedFrame {
   /**
-   * Index in the original stream. Exact without `start` (frames are counted from the first one); with `start` the
-   * first index is round(time * fps), exact for constant frame rate, an estimate for variable frame rate.
+   * The frame's identity: its index in the stream, in presentation (pts) order from the stream's first frame, the
+   * same with or without `start`, never shifted by frames that fail to decode (see frame-identity.ts).
    */
   index: number;
-  /** Presentation time in seconds from the start of the video (read from ffmpeg's showinfo filter). */
+  /** Presentation time in seconds from the stream's first frame. */
   time: number;
+  /** Presentation time in seconds on the stream's own clock (NaN when the stream has none). */
+  pts: number;
   rgb: RgbImage;
+}
+
+export interface FramePlan {
+  info: VideoInfo;
+  backend: VideoBackend['name'];
+  selection: Selection;
+  timeline: Timeline;
+  /** pts mode: the stream indices selected (exact before decoding); decode-order mode: unknown until decoded. */
+  wanted?: Wanted;
+}
+
+export interface DecodeReport {
+  identity: IdentityMode;
+  /** Frames in the stream (pts mode: from its packets; decode-order mode: decoded, when decoding reached the end). */
+  streamFrames: number;
+  /** Selected stream indices (decode-order mode: those reached). */
+  selected: number;
+  decoded: number;
+  /** Selected indices that did not decode (frames the decoder dropped or failed on), ascending. */
+  missing: number[];
+  /** False when the consumer stopped before the end of the selection: `missing` then covers what was passed. */
+  complete: boolean;
+}
+
+/**
+ * The one place where an FFmpeg is chosen. The embedded backend (node-av) plugs in here once
+ * src/video/backend/index.ts exists; until then 'auto' is the system ffmpeg.
+ */
+export function videoBackend(choice: FfmpegChoice = 'auto'): VideoBackend {
+  if (choice === 'embedded') throw new DepthkitError('the embedded FFmpeg is not part of this build: use --ffmpeg system');
+  return systemBackend;
 }
 
 function checkOptions(file: string, o: DecodeOptions): void {
@@ -38,7 +80,7 @@ function checkOptions(file: string, o: DecodeOptions): void {
   }
 }
 
-/** Output frame size: explicit, or one side given and the other from the (rotated) aspect ratio. */
+/** Output frame size: explicit, or one side given and the other from the display aspect ratio. */
 export function outputSize(info: Pick<VideoInfo, 'width' | 'height'>, o: DecodeOptions): { width: number; height: number } {
   if (o.width && o.height) return { width: o.width, height: o.height };
   if (o.width) return { width: o.width, height: Math.max(1, Math.round((o.width * info.height) / info.width)) };
@@ -46,94 +88,98 @@ export function outputSize(info: Pick<VideoInfo, 'width' | 'height'>, o: DecodeO
   return { width: info.width, height: info.height };
 }
 
-const SHOWINFO = /Parsed_showinfo.*\bn:\s*\d+\s+pts:\s*-?\d+\s+pts_time:\s*(-?[\d.]+(?:e[-+]?\d+)?)/;
+/** Describes the video stream decoded (the default one); one-line DepthkitError for anything that is not a video file. */
+export async function probeVideo(file: string, opts: { ffmpeg?: FfmpegChoice } = {}): Promise<VideoInfo> {
+  await checkVideoPath(file);
+  return videoBackend(opts.ffmpeg).probe(file);
+}
 
 /**
- * Streams a video as raw rgb24 frames with backpressure: ffmpeg writes into a pipe that is only read when the
- * consumer asks for the next frame, so memory stays flat however long the video is. Breaking out of the loop (or
- * maxFrames) kills ffmpeg and waits for it to exit. `-fps_mode passthrough` emits each decoded frame exactly once:
- * the rawvideo muxer would otherwise default to constant frame rate and duplicate or drop frames of a
- * variable-frame-rate video (and refill the gaps left by the stride filter). A truncated video yields the frames
- * that decode and then ends; a failure before the first frame is a DepthkitError with ffmpeg's last error line.
+ * Probes the file and lists its packets: the stream's frames and the indices the selection asks for, before
+ * anything is decoded (the packets are read, not decoded: a second pass over the file's bytes).
+ */
+export async function planFrames(file: string, opts: DecodeOptions = {}): Promise<FramePlan> {
+  checkOptions(file, opts);
+  const backend = videoBackend(opts.ffmpeg);
+  const info = await probeVideo(file, opts);
+  const timeline = buildTimeline(await backend.packetTimes(file, info));
+  if (timeline.frames === 0) throw new DepthkitError('video stream has no frames', { file });
+  const selection: Selection = { start: opts.start, duration: opts.duration, stride: opts.stride, maxFrames: opts.maxFrames };
+  return { info, backend: backend.name, selection, timeline, wanted: timeline.mode === 'pts' ? selectFrames(timeline, selection) : undefined };
+}
+
+/**
+ * Decoded frames of the selection in presentation order, each with its stream index. With `start` the backend
+ * seeks near the first selected frame (and decoding restarts from the beginning should a seek land past it).
  */
 export async function* decodeFrames(file: string, opts: DecodeOptions = {}): AsyncGenerator<DecodedFrame> {
-  checkOptions(file, opts);
-  const info = await probeVideo(file);
-  const { width, height } = outputSize(info, opts);
-  const stride = opts.stride ?? 1;
-  const filters = [
-    ...(stride > 1 ? [`select=not(mod(n\\,${stride}))`] : []),
-    ...(width !== info.width || height !== info.height ? [`scale=${width}:${height}:flags=bilinear`] : []),
-    'showinfo',
-  ];
-  const times: number[] = [];
-  let wake: (() => void) | undefined;
-  // An absolute path cannot be mistaken for an option ("-x.mp4") or a protocol ("a:b.mp4").
-  const input = path.resolve(file);
-  const run = await startFfmpeg({
-    input,
-    inputOptions: [
-      ...(opts.start !== undefined ? ['-ss', String(opts.start)] : []),
-      ...(opts.duration !== undefined ? ['-t', String(opts.duration)] : []),
-    ],
-    output: 'pipe',
-    outputOptions: [
-      '-map', `0:${info.streamIndex}`,
-      '-vf', filters.join(','),
-      '-fps_mode', 'passthrough',
-      ...(opts.maxFrames !== undefined ? ['-frames:v', String(opts.maxFrames)] : []),
-      '-pix_fmt', 'rgb24',
-      '-f', 'rawvideo',
-    ],
-    onStderrLine(line) {
-      const m = SHOWINFO.exec(stripLevel(line).text);
-      if (!m) return;
-      times.push(Number(m[1]));
-      wake?.();
-    },
-  });
-  let exited = false;
-  void run.done.then(() => {
-    exited = true;
-    wake?.();
-  });
-  // stdout and stderr are separate pipes: a frame's bytes may arrive before its showinfo line.
-  const nextTime = async (): Promise<number | undefined> => {
-    while (times.length === 0 && !exited) await new Promise<void>((r) => (wake = r));
-    return times.shift();
-  };
-
-  const frameBytes = width * height * 3;
-  const offset = opts.start ?? 0; // -ss shifts timestamps so that the seek point is 0
-  let frame = new Uint8Array(frameBytes);
-  let filled = 0;
-  let count = 0;
-  let firstIndex = 0;
+  const plan = opts.plan ?? (await planFrames(file, opts));
+  const backend = videoBackend(opts.ffmpeg);
+  const size = outputSize(plan.info, opts);
+  const report: DecodeReport = { identity: plan.timeline.mode, streamFrames: plan.timeline.frames, selected: 0, decoded: 0, missing: [], complete: false };
   try {
-    for await (const chunk of run.output as AsyncIterable<Buffer>) {
-      let pos = 0;
-      while (pos < chunk.length) {
-        const n = Math.min(frameBytes - filled, chunk.length - pos);
-        frame.set(chunk.subarray(pos, pos + n), filled);
-        filled += n;
-        pos += n;
-        if (filled < frameBytes) continue;
-        const pts = await nextTime();
-        const time = pts !== undefined ? offset + pts : offset + (count * stride) / info.fps;
-        if (count === 0 && opts.start !== undefined) firstIndex = Math.round(time * info.fps);
-        yield { index: firstIndex + count * stride, time, rgb: { data: frame, width, height } };
-        count++;
-        if (opts.maxFrames !== undefined && count >= opts.maxFrames) return;
-        frame = new Uint8Array(frameBytes);
-        filled = 0;
+    const frames = plan.wanted ? byPts(plan, plan.wanted, report) : byDecodeOrder(plan, report);
+    for await (const f of frames) {
+      report.decoded++;
+      yield f;
+    }
+    report.complete = true;
+  } finally {
+    opts.onReport?.(report);
+  }
+
+  async function* byPts(p: FramePlan, w: Wanted, r: DecodeReport): AsyncGenerator<DecodedFrame> {
+    r.selected = w.count;
+    const { times } = p.timeline;
+    let next = w.first; // the next selected index not yet decoded or counted missing
+    let seek = p.selection.start !== undefined && w.first > 0 ? times[w.first] : undefined;
+    for (let restart = true; restart && next <= w.last; ) {
+      restart = false;
+      let seen = 0;
+      for await (const raw of backend.frames(file, p.info, { ...size, seek, hwaccel: opts.hwaccel, note: opts.note })) {
+        const k = indexAt(times, raw.pts);
+        // The decoder's pts are not the packets' (a guessed or shifted clock): matching the nearest packet could
+        // score every picture against its neighbour's files, so nothing is numbered from such a stream.
+        if (k < 0) throw new DepthkitError(`decoded a picture at pts ${raw.pts} s that no packet has: its frames cannot be numbered safely`, { file });
+        // A seek lands on a keyframe at or before the target; past it, the frames in between would be lost.
+        if (seek !== undefined && seen++ === 0 && k > w.first && next === w.first) {
+          restart = true;
+          seek = undefined;
+          break;
+        }
+        if (k < next || !isWanted(w, k)) {
+          if (k > w.last) break;
+          continue;
+        }
+        r.missing.push(...wantedBetween(w, next, k - 1));
+        next = k + w.stride;
+        yield { index: k, time: times[k] - times[0], pts: raw.pts, rgb: raw.rgb };
+        if (next > w.last) break;
       }
     }
-    const exit = await run.done;
-    if (exit.status === 'failed' && count === 0) {
-      throw new DepthkitError(`cannot decode (${stripFile(exit.message, input)})`, { file });
+    r.missing.push(...wantedBetween(w, next, w.last));
+  }
+
+  // Without timestamps the decoder's output order is the presentation order; a frame it drops cannot be seen.
+  async function* byDecodeOrder(p: FramePlan, r: DecodeReport): AsyncGenerator<DecodedFrame> {
+    const s = p.selection;
+    const stride = s.stride ?? 1;
+    let k = -1;
+    let t0 = NaN;
+    let first = -1;
+    let cut = false;
+    for await (const raw of backend.frames(file, p.info, { ...size, hwaccel: opts.hwaccel, note: opts.note })) {
+      k++;
+      if (k === 0) t0 = raw.pts;
+      const time = Number.isFinite(raw.pts - t0) ? raw.pts - t0 : k / p.info.fps;
+      if (time < (s.start ?? 0) - 1e-9) continue;
+      cut = (s.duration !== undefined && time >= (s.start ?? 0) + s.duration - 1e-9) || (first >= 0 && s.maxFrames !== undefined && (k - first) / stride >= s.maxFrames);
+      if (cut) break;
+      if (first < 0) first = k;
+      if ((k - first) % stride !== 0) continue;
+      r.selected++;
+      yield { index: k, time, pts: raw.pts, rgb: raw.rgb };
     }
-  } finally {
-    run.stop();
-    await run.done;
+    if (!cut) r.streamFrames = k + 1;
   }
 }

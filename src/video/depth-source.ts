@@ -31,6 +31,8 @@ export interface DepthSource {
   readonly name: string;
   readonly kind: DepthKind;
   readonly description: string;
+  /** The folder or stack file of a file source (for messages naming it). */
+  readonly location?: string;
   /** Frames the files hold (stream indices 0..count-1); undefined for a model, which has every frame. */
   readonly count?: number;
   /** Native size of the stored maps when they are not the analysis size (first frame seen); for the notes. */
@@ -153,6 +155,7 @@ export async function openFileSource(spec: string, opts: FileSourceOptions): Pro
     name,
     kind: opts.kind,
     description: `${opts.kind} from ${location}`,
+    location,
     count,
     async depthAt(frame) {
       if (frame.index >= count) throw new DepthkitError(`has ${count} frames; frame ${frame.index} was asked for`, { file: location });

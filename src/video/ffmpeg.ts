@@ -1,4 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import ffmpeg from 'fluent-ffmpeg';
 import { locateFfmpeg, checkFfmpegVersion, type FfmpegInfo } from './ffmpeg-locate.js';
@@ -156,6 +157,8 @@ export interface ProbeStream {
   start_time?: number | string;
   nb_frames?: number | string;
   rotation?: number | string;
+  sample_aspect_ratio?: string;
+  time_base?: string;
   tags?: Record<string, string | number>;
   disposition?: Record<string, string | number>;
 }
@@ -177,4 +180,27 @@ export async function ffprobe(file: string): Promise<ProbeData> {
       reject(new Error(lines[lines.length - 1] ?? 'ffprobe failed'));
     });
   });
+}
+
+/**
+ * Runs ffprobe with `args` and hands each stdout line to `onLine` as it comes (a packet listing of a long video is
+ * megabytes, never held whole); rejects with ffprobe's last stderr line when it exits non-zero.
+ */
+export async function ffprobeLines(args: string[], onLine: (line: string) => void): Promise<void> {
+  const info = await ffmpegInfo();
+  const proc = spawn(info.ffprobe, ['-hide_banner', '-v', 'error', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let lastError = '';
+  createInterface({ input: proc.stderr }).on('line', (l) => {
+    if (l.trim()) lastError = l.trim();
+  });
+  const lines = createInterface({ input: proc.stdout });
+  lines.on('line', onLine);
+  const [code] = await Promise.all([
+    new Promise<number | null>((resolve, reject) => {
+      proc.once('error', reject);
+      proc.once('close', (c) => resolve(c));
+    }),
+    new Promise<void>((resolve) => lines.once('close', () => resolve())),
+  ]);
+  if (code !== 0) throw new Error(lastError || `ffprobe exited with code ${code}`);
 }

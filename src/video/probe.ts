@@ -1,33 +1,36 @@
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { DepthkitError, errorMessage } from '../errors.js';
-import { ffprobe, type ProbeStream } from './ffmpeg.js';
+import { DepthkitError } from '../errors.js';
 
 export interface VideoInfo {
   file: string;
-  /** Size of decoded frames: after rotation metadata (90/270 swap them), since ffmpeg autorotates when decoding. */
+  /**
+   * Size of decoded frames as a player shows them: the stored size scaled to the display aspect (pixel aspect
+   * ratio applied to the width), then rotated by the display matrix (90/270 swap the sides).
+   */
   width: number;
   height: number;
-  /** Stored (coded) size, before rotation. */
+  /** Stored (coded) size, before the pixel aspect ratio and rotation. */
   codedWidth: number;
   codedHeight: number;
+  /** Pixel (sample) aspect ratio, width / height of one stored pixel; 1 when the stream states none. */
+  pixelAspect: number;
   /** Display rotation as ffprobe reports the display matrix (counter-clockwise degrees), one of 0, 90, 180, 270. */
   rotation: number;
   /** avg_frame_rate (frames / duration), falling back to r_frame_rate; the nominal rate of a VFR video. */
   fps: number;
   /** Seconds; NaN when neither the stream nor the container knows. */
   duration: number;
-  /** nb_frames when the container states it, else round(duration * fps). */
+  /**
+   * What the container states (nb_frames), else round(duration * fps): an estimate, wrong for edit lists, variable
+   * frame rates, killed recordings. The frames depthkit numbers and checks come from the packets (decode.ts).
+   */
   frameCount: number;
   frameCountExact: boolean;
   codec: string;
-  /** ffprobe's index of the video stream decoded (`-map 0:<streamIndex>`). */
+  /** The container's index of the video stream decoded: the default one when several are (cover art never). */
   streamIndex: number;
-}
-
-function num(v: unknown): number {
-  const n = typeof v === 'number' ? v : Number.parseFloat(String(v ?? ''));
-  return Number.isFinite(n) ? n : NaN;
+  /** Video streams in the file (cover art left out). */
+  videoStreams: number;
 }
 
 /** "30000/1001" -> 29.97; "0/0" or garbage -> NaN. */
@@ -37,53 +40,35 @@ export function parseRate(rate: string | undefined): number {
   return Number.isFinite(r) && r > 0 ? r : NaN;
 }
 
-/** Display rotation from the display-matrix side data (ffmpeg >= 5) or the legacy `rotate` tag, as 0/90/180/270. */
-function rotationOf(s: ProbeStream): number {
-  const deg = Number.isFinite(num(s.rotation)) ? num(s.rotation) : num(s.tags?.rotate);
+/** Degrees (any sign, any multiple of 90 after rounding) as 0/90/180/270. */
+export function quarterTurns(deg: number): number {
   if (!Number.isFinite(deg)) return 0;
   return (((Math.round(deg / 90) * 90) % 360) + 360) % 360;
 }
 
-/** Describes the first real video stream of a file (cover art is skipped); one-line DepthkitError otherwise. */
-export async function probeVideo(file: string): Promise<VideoInfo> {
+/** Frame size as shown: pixel aspect applied to the width, then the sides swapped for 90/270 rotations. */
+export function displaySize(codedWidth: number, codedHeight: number, pixelAspect: number, rotation: number): { width: number; height: number } {
+  const w = Math.max(1, Math.round(codedWidth * (pixelAspect > 0 ? pixelAspect : 1)));
+  return rotation === 90 || rotation === 270 ? { width: codedHeight, height: w } : { width: w, height: codedHeight };
+}
+
+/** A scheme like `http://`, `rtmp://`, `pipe:`, `file:` : never opened, so a network stream cannot hang a run. */
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:(\/\/|[^\\/])/i;
+
+/**
+ * What may be given as a video: an existing regular file. URLs and `-` (stdin) are refused with one line, before
+ * FFmpeg sees them (FFmpeg would open a network stream, or wait for stdin).
+ */
+export async function checkVideoPath(file: string): Promise<void> {
+  if (file === '-') throw new DepthkitError('reading a video from stdin is not supported: give a file', { file, exitCode: 2 });
+  if (URL_LIKE.test(file) && !/^[a-z]:[\\/]/i.test(file)) {
+    const st = await fs.stat(file).catch(() => undefined);
+    if (!st) throw new DepthkitError('URLs are not read: download the video and give the file', { file });
+  }
   const st = await fs.stat(file).catch(() => undefined);
   if (!st) throw new DepthkitError('file not found', { file });
-  if (!st.isFile()) throw new DepthkitError('not a file', { file });
-  let data;
-  try {
-    data = await ffprobe(path.resolve(file));
-  } catch (err) {
-    throw new DepthkitError(`not a readable video (${stripFile(errorMessage(err), path.resolve(file))})`, { file });
-  }
-  const s = data.streams.find((x) => x.codec_type === 'video' && Number(x.disposition?.attached_pic ?? 0) !== 1);
-  if (!s) throw new DepthkitError('has no video stream', { file });
-  const codedWidth = num(s.width);
-  const codedHeight = num(s.height);
-  if (!(codedWidth > 0 && codedHeight > 0)) throw new DepthkitError('video stream has no frame size', { file });
-  const rotation = rotationOf(s);
-  const swap = rotation === 90 || rotation === 270;
-  const fps = Number.isFinite(parseRate(s.avg_frame_rate)) ? parseRate(s.avg_frame_rate) : parseRate(s.r_frame_rate);
-  const duration = Number.isFinite(num(s.duration)) ? num(s.duration) : num(data.format.duration);
-  const stated = num(s.nb_frames);
-  const frameCountExact = Number.isFinite(stated);
-  const frameCount = frameCountExact ? stated : Math.round(duration * fps);
-  if (frameCount === 0 || (Number.isFinite(duration) && duration === 0 && !frameCountExact)) {
-    throw new DepthkitError('video stream has no frames', { file });
-  }
-  return {
-    file,
-    width: swap ? codedHeight : codedWidth,
-    height: swap ? codedWidth : codedHeight,
-    codedWidth,
-    codedHeight,
-    rotation,
-    fps,
-    duration,
-    frameCount: Number.isFinite(frameCount) ? frameCount : NaN,
-    frameCountExact,
-    codec: s.codec_name ?? 'unknown',
-    streamIndex: s.index,
-  };
+  if (!st.isFile()) throw new DepthkitError(st.isDirectory() ? 'is a folder, not a video file' : 'not a file', { file });
+  if (st.size === 0) throw new DepthkitError('is empty (0 bytes), not a video', { file });
 }
 
 /** ffmpeg prefixes its messages with the input path; the DepthkitError already names the file. */

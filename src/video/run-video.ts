@@ -1,3 +1,4 @@
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DepthkitError } from '../errors.js';
 import { ensureWritableDir, writeFilesAtomic } from '../io/atomic.js';
@@ -11,7 +12,8 @@ import type { DepthModel } from '../model/depth-model.js';
 import { readIntrinsics, readPoses, scaleIntrinsics } from '../synth/calib.js';
 import { fitLongestSide } from '../util/size.js';
 import { DEPTHKIT_VERSION } from '../version.js';
-import { decodeFrames, type DecodedFrame } from './decode.js';
+import type { FfmpegChoice } from './backend/types.js';
+import { decodeFrames, planFrames, type DecodedFrame, type DecodeReport, type FramePlan } from './decode.js';
 import { modelSource, openFileSource, SAVE_SCALE, type AnalysisFrame, type DepthKind, type DepthSource, type SaveFormat } from './depth-source.js';
 import { FlowPool } from './flow-pool.js';
 import { openFrameLog, type FrameLog } from './frame-log.js';
@@ -20,7 +22,8 @@ import { flowEstimator } from './pair-flows.js';
 import { openGtSource, type GtSource } from './gt-source.js';
 import { mapStage } from './pipeline.js';
 import { openPreview, type PreviewWriter } from './preview.js';
-import { probeVideo, type VideoInfo } from './probe.js';
+import { planPairing, videoRecord, type Pairing } from './frame-pairing.js';
+import type { VideoInfo } from './probe.js';
 
 export interface VideoRunOptions {
   video: string;
@@ -36,6 +39,8 @@ export interface VideoRunOptions {
   depthScale?: number;
   depthKind?: DepthKind;
   allowMismatch?: boolean;
+  /** Which FFmpeg decodes (DecodeOptions.ffmpeg). */
+  ffmpeg?: FfmpegChoice;
   start?: number;
   duration?: number;
   stride?: number;
@@ -115,12 +120,13 @@ interface SourceState {
 
 interface Checked {
   info: VideoInfo;
+  plan: FramePlan;
+  pairing: Pairing;
   size: { width: number; height: number };
   files: DepthSource[];
   gt?: GtSource;
   poses?: Float64Array[];
   K?: Intrinsics;
-  limit: number;
   notes: string[];
 }
 
@@ -130,7 +136,8 @@ async function checkInputs(o: VideoRunOptions): Promise<Checked> {
   if (!o.loadModel && depthSpecs.length === 0) throw new DepthkitError(NO_SOURCE);
   if (o.flowDir && (o.stride ?? 1) > 1) throw new DepthkitError('--flow files pair consecutive frames; they cannot be used with --stride > 1', { file: o.flowDir });
   if ((o.poses === undefined) !== (o.intrinsics === undefined)) throw new DepthkitError('--poses and --intrinsics go together (TAE needs both)');
-  const info = await probeVideo(o.video);
+  const plan = await planFrames(o.video, { start: o.start, duration: o.duration, stride: o.stride, maxFrames: o.maxFrames, ffmpeg: o.ffmpeg });
+  const { info } = plan;
   const size = fitLongestSide(info, o.analysisSize ?? 320);
   const files = await Promise.all(depthSpecs.map((spec) => openFileSource(spec, { scale: o.depthScale ?? 1, kind: o.depthKind ?? 'depth', key: o.depthKey })));
   const names = [...(o.loadModel ? ['model'] : []), ...files.map((s) => s.name)];
@@ -139,27 +146,26 @@ async function checkInputs(o: VideoRunOptions): Promise<Checked> {
   const gt = o.gt ? await openGtSource(o.gt, o.gtScale ?? 1000) : undefined;
   const poses = o.poses ? await readPoses(o.poses) : undefined;
   const K = o.intrinsics ? scaleIntrinsics(await readIntrinsics(o.intrinsics), info, size) : undefined;
-  const notes: string[] = [];
-  const counted: [string, number][] = [...files.map((s) => [s.description, s.count ?? Infinity] as [string, number])];
-  if (gt) counted.push([`ground truth ${gt.dir}`, gt.count]);
-  if (poses && o.poses) counted.push([`poses ${o.poses}`, poses.length]);
-  let limit = Infinity;
-  for (const [what, count] of counted) {
-    if (info.frameCountExact && count === info.frameCount) continue;
-    if (count >= info.frameCount && !info.frameCountExact) continue;
-    const text = `${what} has ${count} frames, the video ${info.frameCount}`;
-    if (!o.allowMismatch) throw new DepthkitError(`${text} (--allow-mismatch truncates to the shorter)`, { file: o.video });
-    if (count < info.frameCount) limit = Math.min(limit, count);
-    notes.push(`${text}: truncated to the shorter`);
-  }
-  return { info, size, files, gt, poses, K, limit, notes };
+  // Depth file k, ground-truth file k and pose k belong to stream frame k (frame-pairing.ts).
+  const counted = files.filter((s) => s.count !== undefined).map((s) => ({ what: s.description, file: s.location ?? o.video, count: s.count! }));
+  if (gt) counted.push({ what: `ground truth ${gt.dir}`, file: gt.dir, count: gt.count });
+  if (poses && o.poses) counted.push({ what: `poses ${o.poses}`, file: o.poses, count: poses.length });
+  const pairing = planPairing(plan, counted, o.allowMismatch ?? false, o.video);
+  return { info, plan, pairing, size, files, gt, poses, K, notes: [...pairing.notes] };
 }
 
-/** Decoded frames, stopped by the signal or by the shortest source (stream index >= limit). */
-async function* selectedFrames(o: VideoRunOptions, c: Checked): AsyncGenerator<DecodedFrame> {
-  const frames = decodeFrames(o.video, { start: o.start, duration: o.duration, stride: o.stride, maxFrames: o.maxFrames, ...c.size });
+/** How decoding went: the decoder's report, and the stream index where --allow-mismatch stopped it. */
+interface DecodeEnd { report?: DecodeReport; stoppedAt?: number }
+
+/** Decoded frames, each checked to have its files; stopped by the signal or (--allow-mismatch) by the shortest source. */
+async function* selectedFrames(o: VideoRunOptions, c: Checked, end: DecodeEnd): AsyncGenerator<DecodedFrame> {
+  const frames = decodeFrames(o.video, { plan: c.plan, ...c.size, ffmpeg: o.ffmpeg, onReport: (r) => (end.report = r) });
   for await (const f of frames) {
-    if (o.signal?.aborted || f.index >= c.limit) return;
+    if (o.signal?.aborted) return;
+    if (c.pairing.admit(f) === 'stop') {
+      end.stoppedAt = f.index;
+      return;
+    }
     yield f;
   }
 }
@@ -178,6 +184,8 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
   const started = new Date().toISOString();
   const c = await checkInputs(o);
   const out = videoOutDir(o);
+  // A run refused while decoding (a frame without its depth file) leaves no empty folder it made.
+  const fresh = !existsSync(out);
   await ensureWritableDir(out);
   const save = o.loadModel ? (o.save ?? 'png16') : 'none';
   const depthDir = path.join(out, 'depth');
@@ -191,7 +199,10 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
   const keep = (c.gt !== undefined && scope === 'sequence') || c.poses !== undefined;
   const states: SourceState[] = sources.map((source) => ({ source, space: o.alignSpace ?? (source.kind === 'disparity' ? 'disparity' : 'depth'), kept: [], pooled: emptyPool() }));
   const preview: PreviewWriter | undefined = o.preview === false ? undefined : openPreview(path.join(out, 'preview.mp4'), c.info.fps / (o.stride ?? 1));
-  const total = Math.min(o.maxFrames ?? Infinity, Number.isFinite(c.info.frameCount) ? Math.ceil(c.info.frameCount / (o.stride ?? 1)) : Infinity, c.limit);
+  const total = c.pairing.total;
+  const end: DecodeEnd = {};
+  const notes = [...c.notes];
+  let interrupted = false;
   const pool = !o.flowDir && (o.flowWorkers ?? 1) > 0 ? FlowPool.start(o.flowWorkers ?? 1) : undefined;
   const pairFlows = flowEstimator(o, pool);
   // Rows go to disk as frames finish (frames.csv appears at the end), so memory does not grow with the video's length.
@@ -205,7 +216,7 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
   let done = 0;
   try {
     const withDepth = mapStage(
-      mapStage(selectedFrames(o, c), (f) => f, { ahead: o.ahead ?? 2 }),
+      mapStage(selectedFrames(o, c, end), (f) => f, { ahead: o.ahead ?? 2 }),
       async (f) => {
         const frame: AnalysisFrame = { index: f.index, rgb: f.rgb };
         // Stage calls start in frame order, so the pair is taken here, and its flow runs beside the depth.
@@ -237,22 +248,22 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
       await preview?.write(frame.rgb, depths[0]);
       prevFrame = frame;
       done++;
-      o.onFrame?.(done, total);
+      o.onFrame?.(done, Math.max(done, total));
     }
     if (done === 0 && !o.signal?.aborted) throw new DepthkitError('no frames decoded (empty selection or unreadable video)', { file: o.video });
+    // A signal after the last frame was decoded stopped nothing: the run is complete.
+    interrupted = (o.signal?.aborted ?? false) && !end.report?.complete && end.stoppedAt === undefined;
+    notes.push(...c.pairing.finish(interrupted ? undefined : end.report, end.stoppedAt));
   } catch (err) {
     await log.abort();
     await preview?.abort();
     await Promise.allSettled(sources.map((s) => s.close()));
+    if (fresh) for (const d of [depthDir, out]) await fs.rmdir(d).catch(() => {});
     throw err;
   } finally {
     await pool?.dispose();
   }
-  // A signal after the last frame was decoded stopped nothing: the run is complete.
-  const interrupted = (o.signal?.aborted ?? false) && done < total;
-  const notes = [...c.notes];
-  const selected = o.start !== undefined || o.duration !== undefined || o.maxFrames !== undefined;
-  if (!interrupted && !selected && Number.isFinite(total) && done < total) notes.push(`decoded ${done} of ${total} frames: the video is truncated or its frame count is wrong`);
+
   // The encoder's ffmpeg runs in its own process group, so Ctrl-C does not reach it; should it still die (a signal
   // sent to it directly), the CSVs of the frames done matter more than the preview: an interrupted run only notes it.
   await preview?.close().catch(async (err: unknown) => {
@@ -282,7 +293,7 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
     tae: c.poses ? (c.gt && align !== 'none' ? `one ${align} fit over the sequence` : 'unaligned depth') : 'n/a',
     ...conventions.record,
   };
-  const files = await writeOutputs(out, { o, c, states, log, summary, protocol, notes, started, interrupted, done, save, models: sources.map((s) => s.name) });
+  const files = await writeOutputs(out, { o, c, states, log, summary, protocol, notes, started, interrupted, done, save, models: sources.map((s) => s.name), decode: end.report });
   return { out, frames: done, models: sources.map((s) => s.name), summary, files, notes, interrupted };
 }
 
@@ -343,6 +354,7 @@ interface OutputContext {
   done: number;
   save: SaveFormat;
   models: string[];
+  decode?: DecodeReport;
 }
 
 /** CSVs and run.json as one atomic set: run.json always describes the CSVs beside it. */
@@ -356,12 +368,11 @@ async function writeOutputs(out: string, x: OutputContext): Promise<string[]> {
   if (x.save !== 'none') outputs.push(path.join(out, 'depth'));
   if (x.o.preview !== false) outputs.push(path.join(out, 'preview.mp4'));
   const runJson = path.join(out, 'run.json');
-  const { info } = x.c;
   const record = {
     kind: 'video',
     command: x.o.command ?? null,
     video: x.o.video,
-    info: { width: info.width, height: info.height, fps: info.fps, frames: info.frameCount },
+    info: videoRecord(x.c.plan, x.decode),
     models: x.models,
     depth_kinds: Object.fromEntries(x.states.map((st) => [st.source.name, st.source.kind])),
     descriptions: Object.fromEntries(x.states.map((st) => [st.source.name, st.source.description])),
