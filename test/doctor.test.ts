@@ -21,7 +21,10 @@ test('depthkit doctor --json names a backend and the ffmpeg version', () => {
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout);
   assert.ok(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].includes(report.backend));
-  assert.ok(['onnx-cuda', 'tensorflow-gpu', 'onnx', 'tensorflow', 'wasm', 'cpu'].includes(report.engine));
+  assert.ok(['onnx-cuda', 'webgpu', 'tensorflow-gpu', 'onnx', 'tensorflow', 'wasm', 'cpu'].includes(report.engine));
+  // A software Vulkan device (lavapipe, as in CI) runs webgpu but auto does not pick it over the CPU.
+  const webgpu = report.engines.find((e: { name: string }) => e.name === 'webgpu');
+  if (webgpu.autoSkip) assert.notEqual(report.engine, 'webgpu');
   // Without a GPU and without the optional native packages, inference falls to ONNX Runtime on the CPU.
   if (!report.engines.find((e: { name: string; available: boolean }) => e.name === 'onnx-cuda').available) {
     assert.notEqual(report.engine, 'onnx-cuda');

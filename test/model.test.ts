@@ -108,7 +108,7 @@ test('a CLIP file that does not fit names the wrong tensors', async () => {
 
   const notClip = path.join(tmp, 'ckpt.safetensors');
   copyFileSync(CKPT, notClip);
-  assert.throws(() => loadClipWeights(notClip), /ckpt\.safetensors: not a Hugging Face CLIP model\.safetensors: missing or malformed vision_model\.embeddings\.patch_embedding\.weight/);
+  assert.throws(() => loadClipWeights(notClip), /ckpt\.safetensors: not a CLIP model\.safetensors \(Hugging Face, OpenAI or OpenCLIP names\): missing or malformed vision_model\.embeddings\.patch_embedding\.weight/);
 });
 
 test('loadClipDepthModel: in-process and 2 worker threads give the reference depth, in order', async () => {

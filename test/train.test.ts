@@ -93,7 +93,7 @@ test('only mirror and decoder.* become trainable variables', async () => {
   const tf = await initTf('cpu');
   const config = readCheckpoint(path.join(tmp, 'fresh.safetensors')).config;
   const ops = new TrainableTfOps(tf);
-  const graph = buildDepthGraph(ops, new Map([...loadClipWeights(clip, config.clip).tensors, ...initCheckpoint(config, 0).tensors]), config);
+  const graph = buildDepthGraph(ops, new Map([...loadClipWeights(clip, config).tensors, ...initCheckpoint(config, 0).tensors]), config);
   tf.tidy(() => graph.decode(graph.imageFeatures(tf.zeros([1, 24, 32, 3])), graph.conditioning()));
   assert.deepEqual([...ops.variables.keys()].sort(), [...checkpointSpec(config).keys()].sort());
   ops.dispose();

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { probeBackends, type BackendProbe, type BackendRequest, type TfBackendName } from '../model/backend.js';
 import { chooseEngine, probeEngines, type EngineName, type EngineProbe } from '../model/engine.js';
+import { probeTfWebgpu, type TfWebgpuProbe } from '../model/tf-webgpu.js';
 import { locateFfmpeg, checkFfmpegVersion } from '../video/ffmpeg-locate.js';
 import { errorMessage } from '../errors.js';
 import { DEPTHKIT_VERSION } from '../version.js';
@@ -17,6 +18,8 @@ export interface DoctorReport {
   engine: EngineName;
   engineReason: string;
   engines: EngineProbe[];
+  /** tfjs on WebGPU for `train --backend webgpu`. */
+  trainWebgpu: TfWebgpuProbe;
   ffmpeg: { path: string; version: string; ok: boolean; problem?: string } | { path: null; problem: string };
 }
 
@@ -48,6 +51,7 @@ export async function collectDoctorReport(request: BackendRequest = 'auto'): Pro
     engine,
     engineReason,
     engines,
+    trainWebgpu: await probeTfWebgpu(),
     ffmpeg,
   };
 }
@@ -57,8 +61,9 @@ export function formatDoctorReport(r: DoctorReport): string {
     `depthkit   ${r.depthkit}`,
     `node       ${r.node} (${r.platform}, ${r.cpus} cores)`,
     `inference  ${r.engine} (--backend auto: the first available below)`,
-    ...r.engines.map((b) => `  ${b.available ? '+' : '-'} ${b.name.padEnd(15)} ${b.detail}`),
+    ...r.engines.map((b) => `  ${b.available ? '+' : '-'} ${b.name.padEnd(15)} ${b.detail}${b.autoSkip ? ` (auto skips it: ${b.autoSkip})` : ''}`),
     `tfjs       ${r.backend ?? 'none'} (training and tfjs inference${r.backendRequest === 'auto' ? '; auto: first available of tensorflow-gpu, tensorflow, wasm, cpu' : ''})`,
+    `train gpu  ${r.trainWebgpu.available ? '+' : '-'} webgpu ${r.trainWebgpu.detail} (train --backend webgpu)`,
     r.ffmpeg.path === null
       ? `ffmpeg     missing: ${r.ffmpeg.problem}`
       : `ffmpeg     ${r.ffmpeg.version} at ${r.ffmpeg.path}${r.ffmpeg.ok ? '' : ` (${r.ffmpeg.problem})`}`,

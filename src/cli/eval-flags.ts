@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { ENGINE_REQUESTS } from '../model/engine.js';
 
 /** `depthkit eval` benchmark mode (`--dataset` with `--data-path`): split, sharding and the built-in model. */
 export const benchmarkFlags = {
@@ -11,6 +12,6 @@ export const benchmarkFlags = {
   'allow-missing': Flags.boolean({ description: 'benchmark mode: evaluate the images present, count the missing ones', default: false }),
   checkpoint: Flags.string({ description: 'benchmark mode: predict with the built-in model instead of --pred', exclusive: ['pred'] }),
   clip: Flags.string({ description: 'CLIP model.safetensors for --checkpoint (default: $DEPTHKIT_CLIP)' }),
-  backend: Flags.string({ description: 'engine for --checkpoint', options: ['auto', 'onnx', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'], default: 'auto' }),
+  backend: Flags.string({ description: 'engine for --checkpoint', options: [...ENGINE_REQUESTS], default: 'auto' }),
   workers: Flags.integer({ description: 'tfjs wasm/cpu: model copies in worker threads', min: 1 }),
 };

@@ -34,7 +34,7 @@ export const trainFlags = {
   'save-every': Flags.integer({ description: 'checkpoint every N steps (and at the end)', default: 500, min: 1 }),
   'val-every': Flags.integer({ description: 'validate and log every N steps (and at the end)', default: 100, min: 1 }),
   'stop-after': Flags.integer({ description: 'stop after N steps in this run (resume later); the schedule still spans --steps', min: 1 }),
-  backend: Flags.string({ description: 'tfjs backend', options: ['auto', ...TF_BACKENDS], default: 'auto' }),
+  backend: Flags.string({ description: 'tfjs backend', options: ['auto', ...TF_BACKENDS, 'webgpu'], default: 'auto' }),
 };
 
 /** The training request the flags describe (without progress hooks); checks what oclif cannot. */
@@ -56,7 +56,7 @@ export function trainingRequestFromFlags(f: Interfaces.InferredFlags<typeof trai
     init: f.init ? { preset: f.preset as ClipVariant | undefined, maxDepth: f['max-depth'], inputSize, decoderChannels: channels } : undefined,
     resume: f.resume,
     out: f.out,
-    backend: f.backend as BackendRequest,
+    backend: f.backend as BackendRequest | 'webgpu',
     settings: {
       steps: f.steps,
       batchSize: f['batch-size'],

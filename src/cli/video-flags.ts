@@ -1,13 +1,13 @@
 import { Flags } from '@oclif/core';
 import { floatFlag } from './flags.js';
-import { TF_BACKENDS } from '../model/backend.js';
+import { ENGINE_REQUESTS } from '../model/engine.js';
 import { conventionFlags } from './protocol-flags.js';
 
 /** `depthkit video` flags: depth sources, frame selection, outputs, ground truth. */
 export const videoFlags = {
   checkpoint: Flags.string({ description: 'depthkit checkpoint (.safetensors) of the built-in model' }),
   clip: Flags.string({ description: 'Hugging Face CLIP model.safetensors (default: $DEPTHKIT_CLIP)' }),
-  backend: Flags.string({ description: 'engine of the built-in model', options: ['auto', 'onnx', ...TF_BACKENDS], default: 'auto' }),
+  backend: Flags.string({ description: 'engine of the built-in model', options: [...ENGINE_REQUESTS], default: 'auto' }),
   workers: Flags.integer({ description: 'tfjs wasm/cpu: model copies in worker threads', min: 1 }),
   depth: Flags.string({ description: 'depth another model wrote: folder of per-frame files, stack .npy or .npz; name=<source> (repeatable)', multiple: true }),
   'depth-key': Flags.string({ description: 'array name inside an .npz --depth' }),

@@ -26,7 +26,7 @@ export default class Predict extends BaseCommand {
     clip: Flags.string({ description: 'Hugging Face CLIP model.safetensors (default: $DEPTHKIT_CLIP)' }),
     out: Flags.string({ description: 'output folder: one depth file per image, same stem', required: true }),
     save: Flags.string({ description: 'npy = float32 metres; png16 = uint16 millimetres', options: ['npy', 'png16'], default: 'npy' }),
-    backend: Flags.string({ description: 'engine (auto prefers ONNX Runtime CUDA, tfjs-node-gpu, ONNX Runtime CPU, wasm, cpu)', options: [...ENGINE_REQUESTS], default: 'auto' }),
+    backend: Flags.string({ description: 'engine (auto prefers ONNX Runtime CUDA, ONNX Runtime WebGPU, tfjs-node-gpu, ONNX Runtime CPU, wasm, cpu)', options: [...ENGINE_REQUESTS], default: 'auto' }),
     workers: Flags.integer({ description: 'tfjs wasm/cpu: model copies in worker threads (default: one per core)', min: 1 }),
     resume: Flags.boolean({ description: 'skip images whose depth file is already in --out (an interrupted run; files are written atomically)', default: false }),
   };
@@ -52,8 +52,9 @@ export default class Predict extends BaseCommand {
     let written = 0;
     try {
       // A signal stops the loop between chunks: the chunk in flight is finished and written, nothing is half-written.
-      for (let i = 0; i < todo.length && !trap.signal.aborted; i += CHUNK) {
-        const batch = todo.slice(i, i + CHUNK);
+      const chunk = model.batch ?? CHUNK;
+      for (let i = 0; i < todo.length && !trap.signal.aborted; i += chunk) {
+        const batch = todo.slice(i, i + chunk);
         const frames = await Promise.all(batch.map(async (k) => resizeRgb(await readImage(files[k]), width, height)));
         const depth = await model.predict(frames);
         for (const [j, d] of depth.entries()) {

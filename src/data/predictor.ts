@@ -39,7 +39,7 @@ export function filePredictor(files: ReadonlyMap<string, string | undefined>, pr
  * pasted back into a zero canvas of the full size (BTS); otherwise the image is resized to the model's input and the
  * prediction resized back (bilinear) to the image's size.
  */
-export function modelPredictor(model: DepthModel, source: DatasetSource, dataset: 'kitti' | 'nyu', batchSize = 4): Predictor {
+export function modelPredictor(model: DepthModel, source: DatasetSource, dataset: 'kitti' | 'nyu', batchSize = model.batch ?? 4): Predictor {
   const { width, height } = model.inputSize;
   const kb = dataset === 'kitti' && width === KB_SIZE.width && height === KB_SIZE.height;
   return {

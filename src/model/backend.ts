@@ -43,7 +43,8 @@ async function probeNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<Backe
   if (!version) return { name, available: false, detail: `${pkg} is not installed (optional dependency)` };
   try {
     await import(pkg);
-    return { name, available: true, detail: `${pkg} ${version}` };
+    const legacy = name === 'tensorflow-gpu' ? ' (legacy: libtensorflow 2.9.1 for CUDA 11.2 / cuDNN 8.1 only)' : '';
+    return { name, available: true, detail: `${pkg} ${version}${legacy}` };
   } catch (err) {
     const first = errorMessage(err).split('\n')[0];
     return { name, available: false, detail: `${pkg} ${version} failed to load: ${first}` };

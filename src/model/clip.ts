@@ -1,5 +1,5 @@
 import type { Tensor } from '../io/safetensors.js';
-import type { ClipConfig, ModelConfig } from './config.js';
+import type { ClipConfig, HiddenAct, ModelConfig } from './config.js';
 import { tokenGrid } from './config.js';
 import type { Ops } from './ops.js';
 import { interpolatePosEmbed } from './pos-embed.js';
@@ -60,10 +60,18 @@ function attention<T>(ops: Ops<T>, w: WeightBank<T>, x: T, prefix: string, n: nu
   return linear(ops, w, merged, `${prefix}.out_proj`);
 }
 
-/** Pre-norm residual block: x + attn(ln1(x)), then x + mlp(ln2(x)) with quick_gelu. */
-function encoderLayer<T>(ops: Ops<T>, w: WeightBank<T>, x: T, prefix: string, n: number, width: number, heads: number, eps: number, mask?: T): T {
+/** The numerics a block runs with besides its weights. */
+export interface BlockNumerics {
+  eps: number;
+  act: HiddenAct;
+}
+
+/** Pre-norm residual block: x + attn(ln1(x)), then x + mlp(ln2(x)) with the CLIP file's activation. */
+function encoderLayer<T>(ops: Ops<T>, w: WeightBank<T>, x: T, prefix: string, n: number, width: number, heads: number, num: BlockNumerics, mask?: T): T {
+  const { eps } = num;
   const h = ops.add(x, attention(ops, w, layerNorm(ops, w, x, `${prefix}.layer_norm1`, eps), `${prefix}.self_attn`, n, width, heads, mask));
-  const m = linear(ops, w, ops.quickGelu(linear(ops, w, layerNorm(ops, w, h, `${prefix}.layer_norm2`, eps), `${prefix}.mlp.fc1`)), `${prefix}.mlp.fc2`);
+  const fc1 = linear(ops, w, layerNorm(ops, w, h, `${prefix}.layer_norm2`, eps), `${prefix}.mlp.fc1`);
+  const m = linear(ops, w, num.act === 'gelu' ? ops.gelu(fc1) : ops.quickGelu(fc1), `${prefix}.mlp.fc2`);
   return ops.add(h, m);
 }
 
@@ -76,6 +84,7 @@ export function buildImageEncoder<T>(ops: Ops<T>, w: WeightBank<T>, config: Mode
   const { rows, cols } = tokenGrid(config);
   const n = rows * cols + 1;
   const eps = config.layerNormEps;
+  const num: BlockNumerics = { eps, act: config.hiddenAct };
   const grid = v.imageSize / v.patchSize;
   const posName = 'vision_model.embeddings.position_embedding.weight';
   const pos = ops.constant(`${posName}.resampled`, [1, n, v.width], interpolatePosEmbed(w.raw(posName).data, grid, v.width, rows, cols));
@@ -85,7 +94,7 @@ export function buildImageEncoder<T>(ops: Ops<T>, w: WeightBank<T>, config: Mode
     const patches = ops.reshape(ops.conv2d(pixels, patchWeight, undefined, { stride: v.patchSize, pad: 0 }), [-1, rows * cols, v.width]);
     let x = ops.add(ops.concat([ops.broadcastBatch(cls, patches), patches], 1), pos);
     x = layerNorm(ops, w, x, 'vision_model.pre_layrnorm', eps);
-    for (let i = 0; i < v.layers; i++) x = encoderLayer(ops, w, x, `vision_model.encoder.layers.${i}`, n, v.width, v.heads, eps);
+    for (let i = 0; i < v.layers; i++) x = encoderLayer(ops, w, x, `vision_model.encoder.layers.${i}`, n, v.width, v.heads, num);
     x = layerNorm(ops, w, x, 'vision_model.post_layernorm', eps);
     const tokens = ops.slice(x, [0, 1, 0], [-1, rows * cols, v.width]);
     return ops.reshape(linear(ops, w, tokens, 'visual_projection', false), [-1, rows, cols, embedDim]);
@@ -103,14 +112,15 @@ export function causalMask(n: number): Float32Array {
  * Text tower run on a sequence of input embeddings [tokens, width] in place of token embeddings: positional
  * embeddings [0, tokens), causal mask, final layer norm, pooled at position `pool`, text_projection -> [1, embedDim].
  */
-export function buildTextEncoder<T>(ops: Ops<T>, w: WeightBank<T>, clip: ClipConfig, tokens: number, pool: number, eps: number): (embeddings: T) => T {
+export function buildTextEncoder<T>(ops: Ops<T>, w: WeightBank<T>, clip: ClipConfig, tokens: number, pool: number, num: BlockNumerics): (embeddings: T) => T {
+  const { eps } = num;
   const t = clip.text;
   const posName = 'text_model.embeddings.position_embedding.weight';
   const pos = ops.constant(`${posName}[0:${tokens}]`, [1, tokens, t.width], w.raw(posName).data.slice(0, tokens * t.width));
   const mask = ops.constant('text_causal_mask', [tokens, tokens], causalMask(tokens));
   return (embeddings) => {
     let x = ops.add(ops.reshape(embeddings, [1, tokens, t.width]), pos);
-    for (let i = 0; i < t.layers; i++) x = encoderLayer(ops, w, x, `text_model.encoder.layers.${i}`, tokens, t.width, t.heads, eps, mask);
+    for (let i = 0; i < t.layers; i++) x = encoderLayer(ops, w, x, `text_model.encoder.layers.${i}`, tokens, t.width, t.heads, num, mask);
     x = layerNorm(ops, w, x, 'text_model.final_layer_norm', eps);
     const pooled = ops.reshape(ops.slice(x, [0, pool, 0], [1, 1, t.width]), [1, t.width]);
     return linear(ops, w, pooled, 'text_projection', false);

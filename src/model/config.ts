@@ -10,6 +10,8 @@ export interface VisionConfig {
   width: number;
   layers: number;
   heads: number;
+  /** Hidden width of the MLP (fc1 output); absent in older checkpoints, where it is 4 x width. */
+  mlpWidth?: number;
 }
 
 export interface TextConfig {
@@ -18,17 +20,30 @@ export interface TextConfig {
   width: number;
   layers: number;
   heads: number;
+  /** Hidden width of the MLP (fc1 output); absent in older checkpoints, where it is 4 x width. */
+  mlpWidth?: number;
 }
 
 export const CLIP_VARIANTS = ['ViT-B/16', 'ViT-B/32', 'ViT-L/14', 'tiny'] as const;
 export type ClipVariant = (typeof CLIP_VARIANTS)[number];
 
 export interface ClipConfig {
-  variant: ClipVariant;
+  /** A preset's name when the shapes are one, else a description of the shapes (any CLIP checkpoint runs). */
+  variant: ClipVariant | string;
   vision: VisionConfig;
   text: TextConfig;
   /** Width of CLIP's joint image-text space (visual_projection / text_projection output). */
   embedDim: number;
+}
+
+export const HIDDEN_ACTS = ['quick_gelu', 'gelu'] as const;
+export type HiddenAct = (typeof HIDDEN_ACTS)[number];
+
+/** What a CLIP file fixes beyond its shapes: read from its config.json, else CLIP's defaults. */
+export interface ClipArch {
+  clip: ClipConfig;
+  hiddenAct: HiddenAct;
+  layerNormEps: number;
 }
 
 export interface ModelConfig {
@@ -53,8 +68,8 @@ export interface ModelConfig {
   maxDepth: number;
   inputSize: { width: number; height: number };
   normalisation: { mean: [number, number, number]; std: [number, number, number] };
-  /** quick_gelu (x * sigmoid(1.702 x)), as in OpenAI CLIP. */
-  hiddenAct: 'quick_gelu';
+  /** The CLIP file's MLP activation: quick_gelu (x * sigmoid(1.702 x), OpenAI CLIP) or gelu (erf form, most OpenCLIP). */
+  hiddenAct: HiddenAct;
   layerNormEps: number;
 }
 
@@ -104,24 +119,31 @@ export function decoderStages(patchSize: number): number {
   return Math.ceil(Math.log2(patchSize));
 }
 
-/** The default model around a CLIP variant; check the result with configProblem() when the input size is the user's. */
+/** Decoder widths for a CLIP that is not a preset: 256 halving per stage down to 16, narrower for narrow CLIPs. */
+function customDecoderChannels(clip: ClipConfig): number[] {
+  const first = Math.min(256, Math.max(8, 2 ** Math.floor(Math.log2(clip.embedDim / 2))));
+  return Array.from({ length: decoderStages(clip.vision.patchSize) + 1 }, (_, i) => Math.max(first / 2 ** i, Math.min(first, 16)));
+}
+
+/** The default model around a CLIP (a preset name, or what a CLIP file says); check it with configProblem(). */
 export function defaultModelConfig(
-  variant: ClipVariant,
+  arch: ClipVariant | ClipArch,
   opts: { maxDepth?: number; inputSize?: { width: number; height: number }; mirrorTokens?: number } = {},
 ): ModelConfig {
-  const clip = clipPreset(variant);
+  const { clip, hiddenAct, layerNormEps } = typeof arch === 'string' ? { clip: clipPreset(arch), hiddenAct: 'quick_gelu' as const, layerNormEps: 1e-5 } : structuredClone(arch);
+  const preset = (CLIP_VARIANTS as readonly string[]).includes(clip.variant) ? (clip.variant as ClipVariant) : undefined;
   return {
     formatVersion: 1,
     clip,
-    mirror: { tokens: opts.mirrorTokens ?? (variant === 'tiny' ? 8 : 64), placement: 'start', pool: 'last' },
+    mirror: { tokens: opts.mirrorTokens ?? Math.min(clip.variant === 'tiny' ? 8 : 64, clip.text.contextLength), placement: 'start', pool: 'last' },
     conditioning: 'film',
-    decoder: { channels: [...DECODER_CHANNELS[variant]] },
+    decoder: { channels: preset ? [...DECODER_CHANNELS[preset]] : customDecoderChannels(clip) },
     posEmbInterpolation: 'bicubic',
     maxDepth: opts.maxDepth ?? 10,
     inputSize: opts.inputSize ?? { width: clip.vision.imageSize, height: clip.vision.imageSize },
     normalisation: { mean: [...CLIP_MEAN], std: [...CLIP_STD] },
-    hiddenAct: 'quick_gelu',
-    layerNormEps: 1e-5,
+    hiddenAct,
+    layerNormEps,
   };
 }
 
@@ -135,6 +157,7 @@ export function configProblem(c: ModelConfig): string | undefined {
   if (c.mirror.tokens < 1 || c.mirror.tokens > text.contextLength) return `mirror tokens ${c.mirror.tokens} outside 1..${text.contextLength}`;
   if (c.decoder.channels.length !== decoderStages(p) + 1) return `decoder needs ${decoderStages(p) + 1} channel counts for patch ${p}`;
   if (!(c.maxDepth > 0)) return `max depth ${c.maxDepth} must be positive`;
+  if (!(HIDDEN_ACTS as readonly string[]).includes(c.hiddenAct)) return `hidden activation ${String(c.hiddenAct)} is not one of ${HIDDEN_ACTS.join(', ')}`;
   return undefined;
 }
 
@@ -143,26 +166,31 @@ export function tokenGrid(c: ModelConfig): { rows: number; cols: number } {
   return { rows: c.inputSize.height / c.clip.vision.patchSize, cols: c.inputSize.width / c.clip.vision.patchSize };
 }
 
-/** Finds the preset whose tower shapes match; heads are not visible in weight shapes, so only presets are accepted. */
-export function matchClipPreset(shape: {
-  patchSize: number;
-  imageSize: number;
-  visionWidth: number;
-  visionLayers: number;
-  textWidth: number;
-  textLayers: number;
-  embedDim: number;
-}): ClipVariant | undefined {
-  return CLIP_VARIANTS.find((v) => {
-    const c = CLIP_PRESETS[v];
-    return (
-      c.vision.patchSize === shape.patchSize &&
-      c.vision.imageSize === shape.imageSize &&
-      c.vision.width === shape.visionWidth &&
-      c.vision.layers === shape.visionLayers &&
-      c.text.width === shape.textWidth &&
-      c.text.layers === shape.textLayers &&
-      c.embedDim === shape.embedDim
-    );
-  });
+/** MLP hidden width of a tower (4 x width unless the file says otherwise). */
+export function mlpWidth(t: VisionConfig | TextConfig): number {
+  return t.mlpWidth ?? 4 * t.width;
+}
+
+/** Whether two CLIP configs have the same shapes (a checkpoint made for one runs on the other's weights). */
+export function sameClipShapes(a: ClipConfig, b: ClipConfig): boolean {
+  const tower = (x: VisionConfig | TextConfig, y: VisionConfig | TextConfig) => x.width === y.width && x.layers === y.layers && x.heads === y.heads && mlpWidth(x) === mlpWidth(y);
+  return (
+    a.embedDim === b.embedDim &&
+    tower(a.vision, b.vision) &&
+    a.vision.patchSize === b.vision.patchSize &&
+    a.vision.imageSize === b.vision.imageSize &&
+    tower(a.text, b.text) &&
+    a.text.contextLength === b.text.contextLength
+  );
+}
+
+/** The preset with these shapes, if any (presets keep their names in checkpoints and logs). */
+export function matchClipPreset(clip: ClipConfig): ClipVariant | undefined {
+  return CLIP_VARIANTS.find((v) => sameClipShapes(CLIP_PRESETS[v], { ...clip, text: { ...clip.text } }));
+}
+
+/** A short name for a CLIP that is no preset, e.g. "ViT-1024w24L/14@336 text 768w12L". */
+export function describeClipShapes(clip: ClipConfig): string {
+  const { vision: v, text: t } = clip;
+  return `ViT-${v.width}w${v.layers}L/${v.patchSize}@${v.imageSize} text ${t.width}w${t.layers}L embed ${clip.embedDim}`;
 }

@@ -20,7 +20,7 @@ export interface DepthGraph<T> {
 export function buildDepthGraph<T>(ops: Ops<T>, weights: ReadonlyMap<string, Tensor>, config: ModelConfig): DepthGraph<T> {
   const bank = new WeightBank(ops, weights);
   const tokens = config.mirror.tokens;
-  const text = buildTextEncoder(ops, bank, config.clip, tokens, tokens - 1, config.layerNormEps);
+  const text = buildTextEncoder(ops, bank, config.clip, tokens, tokens - 1, { eps: config.layerNormEps, act: config.hiddenAct });
   const image = buildImageEncoder(ops, bank, config);
   const decoder = buildDecoder(ops, bank, config);
   return {

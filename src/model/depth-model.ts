@@ -9,6 +9,8 @@ export interface DepthModel {
   readonly description: string;
   /** Input size the model was trained for; frames are resized to it before predict(). */
   readonly inputSize: { width: number; height: number };
+  /** Frames per predict() call that keep the engine busy (a GPU engine wants more); callers default to 4. */
+  readonly batch?: number;
   /** Predicts metric depth for a batch of frames already at inputSize. One DepthMap per frame, same size. */
   predict(frames: RgbImage[]): Promise<DepthMap[]>;
   /** Frees tensors, sessions and workers. */

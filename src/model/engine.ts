@@ -1,21 +1,23 @@
 import os from 'node:os';
-import { DepthkitError } from '../errors.js';
+import { DepthkitError, errorMessage } from '../errors.js';
 import { probeBackends, TF_BACKENDS, type TfBackendName } from './backend.js';
 import { loadClipDepthModel } from './clip-depth-model.js';
 import type { DepthModel } from './depth-model.js';
 import type { ModelFiles } from './load-weights.js';
 import { loadOnnxDepthModel } from './onnx/onnx-depth-model.js';
-import { onnxRuntimeVersion, probeOnnxCuda } from './onnx/probe.js';
+import { onnxRuntimeVersion, probeOnnxCuda, probeOnnxWebgpu } from './onnx/probe.js';
+import type { OnnxProvider } from './onnx/session.js';
 
 /**
- * Which engine runs the model: ONNX Runtime (CUDA or CPU) or tfjs (one of its backends). `auto` takes the first
- * available in ENGINES' order: fastest first, as measured (docs/model.md).
+ * Which engine runs the model: ONNX Runtime (CUDA, WebGPU or CPU) or tfjs (one of its backends). `auto` takes the
+ * first in ENGINES' order whose model loads: GPU engines first, then the fastest CPU engine as measured
+ * (docs/model.md). tensorflow-gpu (tfjs-node-gpu: CUDA 11.2 only) is a legacy path after the ORT GPU engines.
  */
 
-export const ENGINES = ['onnx-cuda', 'tensorflow-gpu', 'onnx', 'tensorflow', 'wasm', 'cpu'] as const;
+export const ENGINES = ['onnx-cuda', 'webgpu', 'tensorflow-gpu', 'onnx', 'tensorflow', 'wasm', 'cpu'] as const;
 export type EngineName = (typeof ENGINES)[number];
 /** What `--backend` accepts: `onnx` runs ONNX Runtime on the GPU when onnx-cuda is available, else on the CPU. */
-export const ENGINE_REQUESTS = ['auto', 'onnx', ...TF_BACKENDS] as const;
+export const ENGINE_REQUESTS = ['auto', 'onnx', 'onnx-cuda', 'webgpu', ...TF_BACKENDS] as const;
 export type EngineRequest = (typeof ENGINE_REQUESTS)[number];
 
 export interface EngineProbe {
@@ -23,6 +25,8 @@ export interface EngineProbe {
   available: boolean;
   /** Why it is (not) available, in one line. */
   detail: string;
+  /** Why `--backend auto` passes over it although it runs. */
+  autoSkip?: string;
 }
 
 /** One row per engine, in auto's order of preference (for `depthkit doctor`). */
@@ -31,6 +35,7 @@ export async function probeEngines(): Promise<EngineProbe[]> {
   const row = (name: TfBackendName): EngineProbe => ({ ...tf.get(name)!, name });
   return [
     { name: 'onnx-cuda', ...(await probeOnnxCuda()) },
+    { name: 'webgpu', ...(await probeOnnxWebgpu()) },
     row('tensorflow-gpu'),
     { name: 'onnx', available: true, detail: `onnxruntime-node ${onnxRuntimeVersion()} on the CPU (${os.availableParallelism()} threads in one session)` },
     row('tensorflow'),
@@ -44,8 +49,8 @@ export async function chooseEngine(request: EngineRequest, probes?: EngineProbe[
   const rows = probes ?? (await probeEngines());
   const byName = new Map(rows.map((r) => [r.name, r]));
   if (request === 'auto') {
-    const first = rows.find((r) => r.available)!;
-    const skipped = rows.slice(0, rows.indexOf(first)).map((r) => `${r.name}: ${r.detail}`);
+    const first = rows.find((r) => r.available && !r.autoSkip)!;
+    const skipped = rows.slice(0, rows.indexOf(first)).map((r) => `${r.name}: ${r.autoSkip ?? r.detail}`);
     return { engine: first.name, reason: `auto: first available${skipped.length ? ` (skipped ${skipped.join('; ')})` : ''}` };
   }
   if (request === 'onnx') {
@@ -63,20 +68,48 @@ export interface LoadDepthModelOptions extends ModelFiles {
   workers?: number;
   /** ONNX Runtime: intra-op threads of its one session (default every core). */
   threads?: number;
+  /** ONNX Runtime: frames per session run (default 4 on the CPU, 8 on a GPU engine). */
+  batch?: number;
   /** ONNX Runtime: where exported graphs are cached (default $DEPTHKIT_CACHE/onnx or ~/.cache/depthkit/onnx). */
   cacheDir?: string | false;
   /** Receives verbose notes: the engine chosen and why, graph build or cache reuse with timings. */
   verbose?: (line: string) => void;
 }
 
-/** The one loader commands call: picks the engine and returns the built-in model on it. */
+const ORT_PROVIDER: Partial<Record<EngineName, OnnxProvider>> = { 'onnx-cuda': 'cuda', webgpu: 'webgpu', onnx: 'cpu' };
+
+function loadOn(engine: EngineName, opts: LoadDepthModelOptions, log: (line: string) => void): Promise<DepthModel> {
+  const files: ModelFiles = { checkpoint: opts.checkpoint, clip: opts.clip, inputSize: opts.inputSize };
+  const provider = ORT_PROVIDER[engine];
+  if (provider) return loadOnnxDepthModel({ ...files, provider, threads: opts.threads, cacheDir: opts.cacheDir, batch: opts.batch, log });
+  return loadClipDepthModel({ ...files, backend: engine as TfBackendName, workers: opts.workers });
+}
+
+/**
+ * The one loader commands call: picks the engine and returns the built-in model on it. With `auto`, each engine in
+ * order is probed and then its model loaded inside a try (ORT throws rather than falling back): one line per engine
+ * skipped says why, one line says which ran. Problems with the user's files stop at once (they fail everywhere).
+ */
 export async function loadDepthModel(opts: LoadDepthModelOptions): Promise<DepthModel> {
   const log = opts.verbose ?? (() => {});
-  const { engine, reason } = await chooseEngine(opts.backend ?? 'auto');
-  log(`engine: ${engine} (${reason})`);
-  const files: ModelFiles = { checkpoint: opts.checkpoint, clip: opts.clip, inputSize: opts.inputSize };
-  if (engine === 'onnx' || engine === 'onnx-cuda') {
-    return loadOnnxDepthModel({ ...files, provider: engine === 'onnx' ? 'cpu' : 'cuda', threads: opts.threads, cacheDir: opts.cacheDir, log });
+  if ((opts.backend ?? 'auto') !== 'auto') {
+    const { engine, reason } = await chooseEngine(opts.backend!);
+    log(`engine: ${engine} (${reason})`);
+    return loadOn(engine, opts, log);
   }
-  return loadClipDepthModel({ ...files, backend: engine, workers: opts.workers });
+  for (const probe of await probeEngines()) {
+    if (!probe.available || probe.autoSkip) {
+      log(`engine ${probe.name} skipped: ${probe.autoSkip ?? probe.detail}`);
+      continue;
+    }
+    try {
+      const model = await loadOn(probe.name, opts, log);
+      log(`engine: ${probe.name} (auto: ${probe.detail})`);
+      return model;
+    } catch (err) {
+      if (err instanceof DepthkitError || probe.name === 'cpu') throw err;
+      log(`engine ${probe.name} skipped: its model failed to load: ${errorMessage(err).split('\n')[0]}`);
+    }
+  }
+  throw new DepthkitError('no inference engine could load the model');
 }

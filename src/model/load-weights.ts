@@ -41,13 +41,13 @@ export function checkModelFiles(files: ModelFiles): { config: ModelConfig; clipF
   const config: ModelConfig = files.inputSize ? { ...ckpt.config, inputSize: { ...files.inputSize } } : ckpt.config;
   const problem = configProblem(config);
   if (problem) throw new DepthkitError(problem, { file: files.checkpoint });
-  checkClipFile(clipFile, config.clip);
+  checkClipFile(clipFile, config);
   return { config, clipFile, checkpoint: ckpt.tensors };
 }
 
 /** Reads and cross-checks the checkpoint and its CLIP weights. */
 export function loadModelWeights(files: ModelFiles): LoadedWeights {
   const { config, clipFile, checkpoint } = checkModelFiles(files);
-  const clip = loadClipWeights(clipFile, config.clip);
+  const clip = loadClipWeights(clipFile, config);
   return { config, clipFile, weights: new Map([...clip.tensors, ...checkpoint]), unusedClip: clip.unused };
 }

@@ -20,9 +20,9 @@ export interface InitOptions {
  */
 export async function createCheckpoint(opts: InitOptions): Promise<{ config: ModelConfig; parameters: number }> {
   const clipFile = resolveClipPath(opts.clip);
-  const variant = checkClipFile(clipFile).variant;
-  if (opts.preset && opts.preset !== variant) throw new DepthkitError(`--preset ${opts.preset} but the weights are ${variant}`, { file: clipFile });
-  const config = defaultModelConfig(variant, { maxDepth: opts.maxDepth, inputSize: opts.inputSize });
+  const arch = checkClipFile(clipFile);
+  if (opts.preset && opts.preset !== arch.clip.variant) throw new DepthkitError(`--preset ${opts.preset} but the weights are ${arch.clip.variant}`, { file: clipFile });
+  const config = defaultModelConfig(arch, { maxDepth: opts.maxDepth, inputSize: opts.inputSize });
   const problem = configProblem(config);
   if (problem) throw new DepthkitError(problem);
   await writeCheckpoint(opts.out, initCheckpoint(config, opts.seed));

@@ -72,6 +72,11 @@ export class TfOps implements Ops<Tensor> {
     return this.tf.mul(x, this.tf.sigmoid(this.tf.mul(x, this.tf.scalar(1.702))));
   }
 
+  gelu(x: Tensor): Tensor {
+    const tf = this.tf;
+    return tf.mul(tf.mul(x, tf.scalar(0.5)), tf.add(tf.scalar(1), tf.erf(tf.mul(x, tf.scalar(Math.SQRT1_2)))));
+  }
+
   relu(x: Tensor): Tensor {
     return this.tf.relu(x);
   }

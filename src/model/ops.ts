@@ -20,6 +20,8 @@ export interface Ops<T> {
   layerNorm(x: T, gamma: T, beta: T, eps: number): T;
   softmax(x: T): T;
   quickGelu(x: T): T;
+  /** GELU in its exact erf form (PyTorch nn.GELU(), HF "gelu"). */
+  gelu(x: T): T;
   relu(x: T): T;
   sigmoid(x: T): T;
   reshape(x: T, shape: number[]): T;

@@ -1,15 +1,15 @@
 import { writeSafetensors, type Tensor } from '../io/safetensors.js';
-import { clipPreset, type ClipVariant } from './config.js';
+import { clipPreset, type ClipConfig, type ClipVariant } from './config.js';
 import { clipTensorSpec } from './clip-weights.js';
 import { normalSampler } from '../util/random.js';
 
 /**
- * Writes random CLIP weights under Hugging Face names (plus the token embedding and logit_scale a real file has).
+ * Writes random CLIP weights (a preset, or any shapes) under Hugging Face names (plus the token embedding and logit_scale a real file has).
  * For tests and benchmarks: no real CLIP weights exist on the build machines. Scales keep activations O(1) so that
  * attention is not uniform and parity tests see every op.
  */
-export async function writeRandomClip(file: string, variant: ClipVariant, seed: number): Promise<void> {
-  const clip = clipPreset(variant);
+export async function writeRandomClip(file: string, variant: ClipVariant | ClipConfig, seed: number): Promise<void> {
+  const clip = typeof variant === 'string' ? clipPreset(variant) : variant;
   const normal = normalSampler(seed);
   const tensors: [string, Tensor][] = [];
   const spec = clipTensorSpec(clip);

@@ -62,11 +62,12 @@ export class AdamW {
     });
   }
 
-  state(): AdamWState {
+  /** Async: WebGPU in Node has no synchronous read (dataSync throws without OffscreenCanvas). */
+  async state(): Promise<AdamWState> {
     const moments = new Map<string, Tensor>();
     for (const [name, p] of this.params) {
-      moments.set(`m.${name}`, { shape: p.shape, data: this.m.get(name)!.dataSync() as Float32Array });
-      moments.set(`v.${name}`, { shape: p.shape, data: this.v.get(name)!.dataSync() as Float32Array });
+      moments.set(`m.${name}`, { shape: p.shape, data: (await this.m.get(name)!.data()) as Float32Array });
+      moments.set(`v.${name}`, { shape: p.shape, data: (await this.v.get(name)!.data()) as Float32Array });
     }
     return { step: this.step, moments };
   }

@@ -4,6 +4,7 @@ import { DepthkitError } from '../errors.js';
 import { ensureWritableDir } from '../io/atomic.js';
 import { readCsv } from '../io/csv.js';
 import { chooseBackend, initTf, type BackendRequest } from '../model/backend.js';
+import { initTfWebgpu, probeTfWebgpu } from '../model/tf-webgpu.js';
 import { initCheckpoint, readCheckpoint, type Checkpoint } from '../model/checkpoint.js';
 import { checkClipFile, loadClipWeights } from '../model/clip-weights.js';
 import { configProblem, defaultModelConfig, type ClipVariant } from '../model/config.js';
@@ -27,7 +28,7 @@ export interface TrainingRequest {
   init?: { preset?: ClipVariant; maxDepth: number; inputSize?: { width: number; height: number }; decoderChannels?: number[] };
   resume: boolean;
   out: string;
-  backend: BackendRequest;
+  backend: BackendRequest | 'webgpu';
   settings: TrainSettings;
   stopAfter?: number;
   onStep?: (s: { step: number; loss: number; lr: number }) => void;
@@ -61,10 +62,10 @@ async function startingPoint(r: TrainingRequest, clipFile: string): Promise<Star
     if (!existsSync(r.checkpoint)) throw new DepthkitError('checkpoint not found (create one with depthkit model init or use --init)', { file: r.checkpoint });
     return { ckpt: readCheckpoint(r.checkpoint), settings: r.settings };
   }
-  const variant = checkClipFile(clipFile).variant;
+  const arch = checkClipFile(clipFile);
   const init = r.init!;
-  if (init.preset && init.preset !== variant) throw new DepthkitError(`--preset ${init.preset} but the weights are ${variant}`, { file: clipFile });
-  const config = defaultModelConfig(variant, { maxDepth: init.maxDepth, inputSize: init.inputSize });
+  if (init.preset && init.preset !== arch.clip.variant) throw new DepthkitError(`--preset ${init.preset} but the weights are ${arch.clip.variant}`, { file: clipFile });
+  const config = defaultModelConfig(arch, { maxDepth: init.maxDepth, inputSize: init.inputSize });
   if (init.decoderChannels) config.decoder.channels = init.decoderChannels;
   const problem = configProblem(config);
   if (problem) throw new DepthkitError(problem);
@@ -84,18 +85,25 @@ async function previousLog(file: string): Promise<LogRow[]> {
   return table.rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])));
 }
 
+/** tfjs on WebGPU, or one clear line saying why not. */
+async function webgpuTf(): Promise<Awaited<ReturnType<typeof initTf>>> {
+  const probe = await probeTfWebgpu();
+  if (!probe.available) throw new DepthkitError(`backend webgpu is not available: ${probe.detail}`);
+  return initTfWebgpu();
+}
+
 /** Resolves files, loads data and weights, picks the backend, and trains. */
 export async function runTraining(r: TrainingRequest): Promise<TrainingOutcome> {
   const clipFile = resolveClipPath(r.clip);
   const start = await startingPoint(r, clipFile);
   const { config } = start.ckpt;
-  const clip = loadClipWeights(clipFile, config.clip);
+  const clip = loadClipWeights(clipFile, config);
   const sampleOpts = { ...config.inputSize, depthScale: r.depthScale, minDepth: 1e-3, maxDepth: config.maxDepth };
   const trainSet = await loadSamples(await trainPairs(r), sampleOpts);
   const valSet = r.val === undefined ? [] : await loadSamples(await readSplitList(r.val), sampleOpts);
   await ensureWritableDir(r.out);
-  const backend = await chooseBackend(r.backend);
-  const tf = await initTf(backend);
+  const backend = r.backend === 'webgpu' ? 'webgpu' : await chooseBackend(r.backend);
+  const tf = backend === 'webgpu' ? await webgpuTf() : await initTf(backend);
   const result = await train({
     tf,
     config,

@@ -19,6 +19,13 @@ const nhwc = (t: Tensor): Nhwc => ({ data: t.dataSync() as Float32Array, shape: 
 export class TrainableTfOps extends TfOps {
   readonly variables = new Map<string, tfTypes.Variable>();
   private readonly trainable = new WeakSet<Tensor>();
+  /** tfjs's own filter-gradient kernels (WebGPU: fast on the device, and its tensors have no synchronous read). */
+  private readonly native: boolean;
+
+  constructor(tf: typeof tfTypes, opts: { nativeFilterGrads?: boolean } = {}) {
+    super(tf);
+    this.native = opts.nativeFilterGrads ?? false;
+  }
 
   override constant(name: string, shape: number[], data: Float32Array): Tensor {
     if (!isTrainable(name)) return super.constant(name, shape, data);
@@ -31,7 +38,7 @@ export class TrainableTfOps extends TfOps {
   }
 
   override conv2d(x: Tensor, weight: Tensor, bias: Tensor | undefined, opts: { stride: number; pad: number }): Tensor {
-    if (!this.trainable.has(weight) || opts.stride !== 1) return super.conv2d(x, weight, bias, opts);
+    if (this.native || !this.trainable.has(weight) || opts.stride !== 1) return super.conv2d(x, weight, bias, opts);
     const tf = this.tf;
     const [, , kh, kw] = weight.shape;
     const pad = opts.pad;
@@ -51,7 +58,7 @@ export class TrainableTfOps extends TfOps {
   }
 
   override convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor, opts: { stride: number }): Tensor {
-    if (!this.trainable.has(weight)) return super.convTranspose2d(x, weight, bias, opts);
+    if (this.native || !this.trainable.has(weight)) return super.convTranspose2d(x, weight, bias, opts);
     const tf = this.tf;
     const [, outC, kh, kw] = weight.shape;
     const s = opts.stride;

@@ -96,7 +96,7 @@ export async function train(job: TrainJob): Promise<TrainResult> {
     log: path.join(job.outDir, 'train_log.csv'),
     preview: path.join(job.outDir, 'preview.png'),
   };
-  const ops = new TrainableTfOps(tf);
+  const ops = new TrainableTfOps(tf, { nativeFilterGrads: tf.getBackend() === 'webgpu' });
   const graph = buildDepthGraph(ops, new Map([...job.clip, ...job.start]), config);
   const { rows, cols } = tokenGrid(config);
   // One pass creates every variable before the optimizer is built (the weight bank makes them on first use).
@@ -116,18 +116,19 @@ export async function train(job: TrainJob): Promise<TrainResult> {
   // Restoring the sums makes the next row the same as in an unbroken run (its it/s aside), wherever the save fell.
   let sinceRow: RowSums = { ...(job.row ?? EMPTY_ROW) };
 
-  const snapshot = (): Map<string, Tensor> =>
-    new Map([...params].map(([n, v]): [string, Tensor] => [n, { shape: v.shape, data: v.dataSync() as Float32Array }]));
+  // Every read is async: WebGPU in Node has no synchronous one.
+  const snapshot = async (): Promise<Map<string, Tensor>> =>
+    new Map(await Promise.all([...params].map(async ([n, v]): Promise<[string, Tensor]> => [n, { shape: v.shape, data: (await v.data()) as Float32Array }])));
   const save = async () => {
-    await savePair(files.checkpoint, { checkpoint: { config, tensors: snapshot() }, optim: opt.state(), settings: s, row: sinceRow });
+    await savePair(files.checkpoint, { checkpoint: { config, tensors: await snapshot() }, optim: await opt.state(), settings: s, row: sinceRow });
     lastSaved = opt.step;
   };
-  const validate = () => {
+  const validate = async () => {
     if (!job.val.length) return { abs_rel: NaN, rmse: NaN, d1: NaN };
-    return validationMetrics(predictSamples(tf, graph, config, features, job.val, 'val:'), job.val, config.maxDepth);
+    return validationMetrics(await predictSamples(tf, graph, config, features, job.val, 'val:'), job.val, config.maxDepth);
   };
   const writeRow = async (lr: number) => {
-    const m = validate();
+    const m = await validate();
     const row = { step: opt.step, loss: sinceRow.loss / sinceRow.n, lr, val_abs_rel: m.abs_rel, val_rmse: m.rmse, val_d1: m.d1, 'it/s': sinceRow.n / sinceRow.seconds };
     log.push(row);
     sinceRow = { ...EMPTY_ROW };
@@ -157,7 +158,10 @@ export async function train(job: TrainJob): Promise<TrainResult> {
       const { value, grads } = tf.variableGrads(() => silogLoss(tf, graph.decode(feats, graph.conditioning()), logGt, mask, t.count), [...params.values()]);
       const loss = (await value.data())[0];
       const named = Object.fromEntries([...params].map(([n, v]) => [n, grads[v.name]]));
-      const gradNorm = tf.tidy(() => tf.addN(Object.values(named).map((g) => tf.sum(tf.square(g)))).dataSync()[0]);
+      // Pairwise adds, not addN: WebGPU's AddN binds every input at once, over Vulkan's 8 storage buffers a stage.
+      const sumSquares = tf.tidy(() => Object.values(named).reduce<tfTypes.Tensor>((acc, g) => tf.add(acc, tf.sum(tf.square(g))), tf.scalar(0)));
+      const gradNorm = (await sumSquares.data())[0];
+      sumSquares.dispose();
       tf.dispose([feats, logGt, mask, value]);
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
         tf.dispose(Object.values(grads));
@@ -181,7 +185,7 @@ export async function train(job: TrainJob): Promise<TrainResult> {
     if (lastSaved !== opt.step) await save(); // stopped between two saves
     let preview: string | undefined;
     if (job.val.length && !interrupted) {
-      const [pred] = predictSamples(tf, graph, config, features, job.val.slice(0, 1), 'val:');
+      const [pred] = await predictSamples(tf, graph, config, features, job.val.slice(0, 1), 'val:');
       await writePreview(files.preview, job.val[0], pred, config.maxDepth, `${job.val[0].name} after ${opt.step} steps`);
       preview = files.preview;
     }

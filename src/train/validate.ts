@@ -9,16 +9,18 @@ import type { Sample } from './dataset.js';
 type Tensor = tfTypes.Tensor;
 
 /** Predictions for samples at the model's input size, from cached features (validation never augments). */
-export function predictSamples(tf: typeof tfTypes, graph: DepthGraph<Tensor>, config: ModelConfig, cache: FeatureCache, samples: Sample[], prefix: string): DepthMap[] {
+export async function predictSamples(tf: typeof tfTypes, graph: DepthGraph<Tensor>, config: ModelConfig, cache: FeatureCache, samples: Sample[], prefix: string): Promise<DepthMap[]> {
   const { width, height } = config.inputSize;
-  return samples.map((s, i) => {
+  const out: DepthMap[] = [];
+  for (const [i, s] of samples.entries()) {
     const feats = cache.batch([`${prefix}${i}`], () => s.rgb);
-    const out = tf.tidy(() => graph.decode(feats, graph.conditioning()));
+    const depth = tf.tidy(() => graph.decode(feats, graph.conditioning()));
     feats.dispose();
-    const data = out.dataSync() as Float32Array;
-    out.dispose();
-    return { data: Float32Array.from(data), width, height };
-  });
+    const data = (await depth.data()) as Float32Array;
+    depth.dispose();
+    out.push({ data: Float32Array.from(data), width, height });
+  }
+  return out;
 }
 
 /**

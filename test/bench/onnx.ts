@@ -19,6 +19,7 @@ import { createCheckpoint } from '../../src/model/model-init.js';
 import { loadOnnxDepthModel } from '../../src/model/onnx/onnx-depth-model.js';
 import { writeRandomClip } from '../../src/model/random-clip.js';
 import { TfDepthRunner } from '../../src/model/tf-runner.js';
+import { benchWebgpu } from './onnx-webgpu.js';
 import type { BenchRow } from './types.js';
 
 function randomFrame(width: number, height: number, seed: number): RgbImage {
@@ -137,6 +138,7 @@ export async function benchOnnx(): Promise<BenchRow[]> {
       rows.push({ name: `ViT-B/16 224x224 ORT cpu, ${threads} thread(s): frames/s`, value: ort[threads], unit: 'frames/s' });
       if (threads === 1) await model.dispose();
     }
+    rows.push(...(await benchWebgpu({ checkpoint, clip, cacheDir, frame: square[0], cpuDepth: await onnx.predict(square), cpuFps: ort[2], relErr })));
     await onnx.dispose();
     const batched = await loadOnnxDepthModel({ checkpoint, clip, cacheDir, threads: 2, batch: 4 });
     const batch4 = await framesPerSecond(batched, [0, 1, 2, 3].map((s) => randomFrame(224, 224, s)), 2);

@@ -6,9 +6,14 @@ usage: model_ref.py CLIP.safetensors CKPT.safetensors FRAMES.npy OUT_DIR
 writes OUT_DIR/{conditioning,features,depth}.npy (float32): c [E], patch features [B, rows, cols, E], depth [B, H, W].
 
 Written from the Hugging Face CLIP definitions and PyTorch's documented conv / conv-transpose / bicubic semantics,
-in float64, with plain loops and einsum; it shares no code with the TypeScript model.
+in float64, with plain loops and einsum; it shares no code with the TypeScript model. CLIP files saved with
+OpenAI / OpenCLIP names are read after renaming per open_clip's src/open_clip/transformer.py and model.py
+(mlfoundations/open_clip: ResidualAttentionBlock ln_1/attn/ln_2/mlp.c_fc/mlp.c_proj, nn.MultiheadAttention's
+stacked in_proj_weight, `x @ proj` projections). The MLP activation is the checkpoint's hiddenAct: quick_gelu
+(OpenAI) or gelu in PyTorch's exact erf form.
 """
 import json
+import math
 import os
 import struct
 import sys
@@ -23,12 +28,51 @@ def read_safetensors(path):
     header = json.loads(raw[8:8 + n])
     meta = header.pop('__metadata__', {})
     data = raw[8 + n:]
-    dt = {'F32': np.float32, 'F16': np.float16}
+    dt = {'F32': np.float32, 'F16': np.float16, 'I64': np.int64}
     out = {}
     for name, e in header.items():
         b, en = e['data_offsets']
         out[name] = np.frombuffer(data[b:en], dtype=dt[e['dtype']]).reshape(e['shape']).astype(np.float64)
     return out, meta
+
+
+def from_openclip(W):
+    """OpenAI / OpenCLIP tensor names -> Hugging Face CLIPModel names (projections transposed, q/k/v unstacked)."""
+    out = {}
+    top = {
+        'visual.conv1.weight': 'vision_model.embeddings.patch_embedding.weight',
+        'visual.class_embedding': 'vision_model.embeddings.class_embedding',
+        'visual.positional_embedding': 'vision_model.embeddings.position_embedding.weight',
+        'visual.ln_pre.weight': 'vision_model.pre_layrnorm.weight',
+        'visual.ln_pre.bias': 'vision_model.pre_layrnorm.bias',
+        'visual.ln_post.weight': 'vision_model.post_layernorm.weight',
+        'visual.ln_post.bias': 'vision_model.post_layernorm.bias',
+        'positional_embedding': 'text_model.embeddings.position_embedding.weight',
+        'ln_final.weight': 'text_model.final_layer_norm.weight',
+        'ln_final.bias': 'text_model.final_layer_norm.bias',
+    }
+    block = {'ln_1': 'layer_norm1', 'ln_2': 'layer_norm2', 'attn.out_proj': 'self_attn.out_proj',
+             'mlp.c_fc': 'mlp.fc1', 'mlp.c_proj': 'mlp.fc2'}
+    for name, t in W.items():
+        if name in top:
+            out[top[name]] = t
+        elif name == 'visual.proj':
+            out['visual_projection.weight'] = t.T
+        elif name == 'text_projection':
+            out['text_projection.weight'] = t.T
+        elif '.resblocks.' in name:
+            tower = 'vision_model' if name.startswith('visual.') else 'text_model'
+            rest = name.split('.resblocks.')[1]
+            i, part = rest.split('.', 1)
+            pre = f'{tower}.encoder.layers.{i}.'
+            if part.startswith('attn.in_proj_'):
+                kind = part[len('attn.in_proj_'):]
+                for j, qkv in enumerate(np.split(t, 3, axis=0)):
+                    out[pre + f'self_attn.{"qkv"[j]}_proj.{kind}'] = qkv
+            else:
+                mod, kind = part.rsplit('.', 1)
+                out[pre + block[mod] + '.' + kind] = t
+    return out
 
 
 def layer_norm(x, g, b, eps):
@@ -47,7 +91,17 @@ def softmax(x):
     return e / e.sum(-1, keepdims=True)
 
 
-def block(x, W, p, heads, eps, mask=None):
+ERF = np.vectorize(math.erf)
+
+
+def activation(h, act):
+    if act == 'gelu':
+        return 0.5 * h * (1 + ERF(h / math.sqrt(2)))
+    assert act == 'quick_gelu', act
+    return h * (1 / (1 + np.exp(-1.702 * h)))
+
+
+def block(x, W, p, heads, eps, act, mask=None):
     B, n, d = x.shape
     hd = d // heads
     h = layer_norm(x, W[p + '.layer_norm1.weight'], W[p + '.layer_norm1.bias'], eps)
@@ -63,7 +117,7 @@ def block(x, W, p, heads, eps, mask=None):
     x = x + lin(o, W[a + 'out_proj.weight'], W[a + 'out_proj.bias'])
     h = layer_norm(x, W[p + '.layer_norm2.weight'], W[p + '.layer_norm2.bias'], eps)
     h = lin(h, W[p + '.mlp.fc1.weight'], W[p + '.mlp.fc1.bias'])
-    h = h * (1 / (1 + np.exp(-1.702 * h)))
+    h = activation(h, act)
     return x + lin(h, W[p + '.mlp.fc2.weight'], W[p + '.mlp.fc2.bias'])
 
 
@@ -122,11 +176,14 @@ def conv_transpose2d(x, w, b, stride):
 def main():
     clip_path, ckpt_path, frames_path, out_dir = sys.argv[1:5]
     W, _ = read_safetensors(clip_path)
+    if 'visual.conv1.weight' in W:
+        W = from_openclip(W)
     C, meta = read_safetensors(ckpt_path)
     cfg = json.loads(meta['depthkit'])
     frames = np.load(frames_path)
     B, H, Wd, _ = frames.shape
     eps = cfg['layerNormEps']
+    act = cfg['hiddenAct']
     vis, txt = cfg['clip']['vision'], cfg['clip']['text']
     P = vis['patchSize']
     rows, cols = H // P, Wd // P
@@ -136,7 +193,7 @@ def main():
     t = (C['mirror'] + W['text_model.embeddings.position_embedding.weight'][:T])[None]
     mask = np.triu(np.full((T, T), -np.inf), 1)
     for i in range(txt['layers']):
-        t = block(t, W, f'text_model.encoder.layers.{i}', txt['heads'], eps, mask)
+        t = block(t, W, f'text_model.encoder.layers.{i}', txt['heads'], eps, act, mask)
     t = layer_norm(t, W['text_model.final_layer_norm.weight'], W['text_model.final_layer_norm.bias'], eps)
     c = lin(t[0, T - 1], W['text_projection.weight'])
 
@@ -155,7 +212,7 @@ def main():
     h = np.concatenate([cls, patches], 1) + pos
     h = layer_norm(h, W['vision_model.pre_layrnorm.weight'], W['vision_model.pre_layrnorm.bias'], eps)
     for i in range(vis['layers']):
-        h = block(h, W, f'vision_model.encoder.layers.{i}', vis['heads'], eps)
+        h = block(h, W, f'vision_model.encoder.layers.{i}', vis['heads'], eps, act)
     h = layer_norm(h, W['vision_model.post_layernorm.weight'], W['vision_model.post_layernorm.bias'], eps)
     feats = lin(h[:, 1:], W['visual_projection.weight']).reshape(B, rows, cols, -1)
 

@@ -11,11 +11,11 @@ export default class ModelInit extends BaseCommand {
   static override examples = ['<%= config.bin %> model init --clip clip-vit-base-patch16/model.safetensors --out depth.safetensors --max-depth 80 --input-size 1216x352'];
 
   static override flags = {
-    clip: Flags.string({ description: 'Hugging Face CLIP model.safetensors (default: $DEPTHKIT_CLIP)' }),
+    clip: Flags.string({ description: 'CLIP weights: Hugging Face model.safetensors or OpenCLIP open_clip_model.safetensors, config beside it read when present (default: $DEPTHKIT_CLIP)' }),
     out: Flags.string({ description: 'checkpoint file to write', required: true }),
     seed: Flags.integer({ description: 'random seed', default: 0 }),
     'max-depth': floatFlag({ description: 'depth range of the output in metres (10 NYU, 80 KITTI)', default: 10 }),
-    preset: Flags.string({ description: 'CLIP variant; must match the weights (inferred when omitted)', options: [...CLIP_VARIANTS] }),
+    preset: Flags.string({ description: 'CLIP preset; must match the weights (inferred when omitted; any other CLIP runs without one)', options: [...CLIP_VARIANTS], aliases: ['variant'] }),
     'input-size': Flags.string({ description: 'model input WIDTHxHEIGHT, multiples of the patch size (default: CLIP\'s square size)' }),
   };
 

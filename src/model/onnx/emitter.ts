@@ -103,6 +103,12 @@ export class OnnxEmitter implements Ops<OnnxValue> {
     return this.mul(x, this.sigmoid(this.scale(x, 1.702)));
   }
 
+  /** Opset 17 has no Gelu node (it came in 20): 0.5 x (1 + erf(x / sqrt 2)). */
+  gelu(x: OnnxValue): OnnxValue {
+    const erf = this.graph.node('Erf', [this.scale(x, Math.SQRT1_2)], x.shape);
+    return this.mul(this.scale(x, 0.5), this.graph.node('Add', [erf, this.graph.scalar(1)], x.shape));
+  }
+
   relu(x: OnnxValue): OnnxValue {
     return this.graph.node('Relu', [x], x.shape);
   }

@@ -15,7 +15,8 @@ import { createSession, ort, runSingle } from './session.js';
 export const ONNX_INPUT = 'pixels';
 export const ONNX_OUTPUT = 'depth';
 /** Bumped whenever the emitted graph changes, so that cached files from older builds are not reused. */
-export const EXPORT_VERSION = 1;
+/** 2: no empty trailing inputs (graphs of version 1 crash ORT's WebGPU provider). */
+export const EXPORT_VERSION = 2;
 
 const DOC = 'depthkit CLIP + mirror depth model. Input pixels: uint8 RGB NHWC [batch, H, W, 3], normalised in the graph. Output depth: float32 [batch, H, W] in metres.';
 

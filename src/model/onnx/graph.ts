@@ -82,7 +82,11 @@ export class OnnxGraph {
   /** Appends a node with one output of the given shape. */
   node(opType: string, inputs: (OnnxValue | undefined)[], shape: number[], attributes: Record<string, Attribute> = {}): OnnxValue {
     const out = { name: this.fresh(opType), shape };
-    const record = { opType, inputs: inputs.map((v) => v?.name ?? ''), outputs: [out.name], attributes };
+    // Trailing optional inputs are left out rather than named '': ORT's WebGPU Conv crashes (SIGSEGV) on a Conv
+    // whose absent bias is an empty name.
+    let n = inputs.length;
+    while (n > 0 && inputs[n - 1] === undefined) n--;
+    const record = { opType, inputs: inputs.slice(0, n).map((v) => v?.name ?? ''), outputs: [out.name], attributes };
     this.nodes.push(record);
     this.producers.set(out.name, record);
     return out;
