@@ -83,7 +83,8 @@ function verdictFor(direction: Direction, delta: number, allowed: number, gateWo
 
 /** Columns that gate and columns that are only reported, after checking both files have what must gate. */
 function selectColumns(base: CompareSide, cand: CompareSide, opts: CompareOptions): { gated: string[]; reported: string[] } {
-  const inBoth = base.table.columns.filter((c) => c !== opts.key && cand.table.columns.includes(c));
+  const keyColumns = opts.key?.split('+') ?? [];
+  const inBoth = base.table.columns.filter((c) => !keyColumns.includes(c) && cand.table.columns.includes(c));
   let gated = opts.metrics;
   if (gated) {
     for (const m of gated) {
@@ -157,10 +158,12 @@ function compareRows(
   return { ...entry, tolerance: formatTolerance(tol), allowed, verdict };
 }
 
+/** `key` is one column or several joined by '+' (dataset+sequence): rows match on all of them. */
 function indexByKey(side: CompareSide, key: string): Map<string, number> {
   const map = new Map<string, number>();
+  const columns = key.split('+');
   side.table.rows.forEach((r, i) => {
-    const k = r[key];
+    const k = columns.map((c) => r[c]).join('/');
     if (map.has(k)) throw new FormatError(side.file, `key "${key}" value "${k}" appears in more than one row`);
     map.set(k, i);
   });

@@ -14,7 +14,9 @@ const HIGHER_PARTS = ['rtc', 'tcc', 'f1'];
 const INFO_EXACT = ['count', 'valid_pixels', 'frames', 'pairs', 'images', 'pixels', 'skipped', 'resized', 'width', 'height', 'fps'];
 
 export function metricDirection(column: string): Direction {
-  const c = column.toLowerCase();
+  const lower = column.toLowerCase();
+  // A paper table's per-dataset column (sintel_abs_rel, kitti-video_d1) goes the way of its metric.
+  const c = METRIC_NAMES.find((m) => lower.endsWith(`_${m}`)) ?? lower;
   if (LOWER_EXACT.includes(c) || LOWER_PARTS.some((p) => c.includes(p))) return 'lower';
   if (HIGHER_EXACT.includes(c) || HIGHER_PARTS.some((p) => c.includes(p))) return 'higher';
   if (INFO_EXACT.includes(c)) return 'info';

@@ -11,7 +11,8 @@ import { isKnownColumn } from './metric-direction.js';
 import { protocolDifferences, type ProtocolDifference } from './protocol-check.js';
 import { parseTolerance, parseToleranceList, ZERO_TOLERANCE, type Tolerance } from './tolerance.js';
 
-export const DEFAULT_KEYS = ['name', 'model', 'video'];
+/** Key columns tried in order; 'a+b' matches rows on both (the video benchmarks' sequences.csv). */
+export const DEFAULT_KEYS = ['name', 'model', 'video', 'dataset+sequence', 'dataset'];
 
 /** What `depthkit compare` was asked; flags override the config file. */
 export interface CompareRequest {
@@ -62,11 +63,12 @@ function flagTolerances(req: CompareRequest): { tolerances: Record<string, Toler
 }
 
 function resolveKey(req: CompareRequest, config: CiConfig | undefined, base: [string, CsvTable], cand: [string, CsvTable]): string | undefined {
+  const has = (t: CsvTable, key: string) => key.split('+').every((c) => t.columns.includes(c));
   if (req.key) {
-    for (const [file, t] of [base, cand]) if (!t.columns.includes(req.key)) throw new FormatError(file, `has no key column "${req.key}"`);
+    for (const [file, t] of [base, cand]) if (!has(t, req.key)) throw new FormatError(file, `has no key column "${req.key}"`);
     return req.key;
   }
-  return (config?.keys ?? DEFAULT_KEYS).find((k) => base[1].columns.includes(k) && cand[1].columns.includes(k));
+  return (config?.keys ?? DEFAULT_KEYS).find((k) => has(base[1], k) && has(cand[1], k));
 }
 
 async function writeOutput(file: string, text: string): Promise<void> {

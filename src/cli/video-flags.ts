@@ -15,6 +15,7 @@ export const videoFlags = {
   'depth-kind': Flags.string({ description: '--depth values are depth or disparity (relative models)', options: ['depth', 'disparity'], default: 'depth' }),
   'allow-mismatch': Flags.boolean({ description: 'truncate to the shorter when frame counts differ', default: false }),
   start: floatFlag({ description: 'seconds from the start' }),
+  fps: floatFlag({ description: 'frame rate of an image-sequence input (folder or pattern); needed by --start/--duration there, sets the preview rate (default 30)' }),
   duration: floatFlag({ description: 'seconds to process' }),
   stride: Flags.integer({ description: 'keep every n-th frame', min: 1 }),
   'max-frames': Flags.integer({ description: 'stop after this many frames', min: 1 }),

@@ -9,6 +9,9 @@ import { folderOptions, runFolderEval } from '../eval/run-folder.js';
 import { datasetOptions, describeDatasetRun, runDatasetEval } from '../eval/dataset.js';
 import { EvalStopped, type RunHooks } from '../eval/resumable.js';
 import { checkExistingSubdirs } from '../io/atomic.js';
+import { videoBenchmarkFlags } from '../cli/video-benchmark-flags.js';
+import { parseVideoBenchmarks } from '../data/video-benchmarks/presets.js';
+import { runVideoBenchmarks } from '../eval/sequence-command.js';
 
 export default class Eval extends BaseCommand {
   static override description = 'Evaluate depth predictions against ground truth: folders paired by file name stem, or a benchmark split (NYU, KITTI)';
@@ -25,6 +28,7 @@ export default class Eval extends BaseCommand {
     gt: Flags.string({ description: 'folder of ground-truth depth (.png 16-bit, .npy, .pfm)', exclusive: ['data-path'] }),
     ...benchmarkFlags,
     ...protocolFlags,
+    ...videoBenchmarkFlags,
     'skip-invalid': Flags.boolean({ description: 'drop images whose ground truth has no valid pixel instead of failing', default: false }),
     concurrency: Flags.integer({ description: 'images read and evaluated at once (default: 2 per core)', min: 1 }),
     plots: Flags.boolean({ description: 'write plots/ (histograms) and strips/ (worst images) beside the CSVs', default: true, allowNo: true }),
@@ -33,6 +37,9 @@ export default class Eval extends BaseCommand {
 
   async run() {
     const { flags } = await this.parse(Eval);
+    const videoSets = flags.dataset ? parseVideoBenchmarks(flags.dataset) : undefined;
+    if (videoSets) return this.videoBenchmarks(videoSets, flags);
+    if (flags.dataset && !['kitti', 'nyu'].includes(flags.dataset)) this.error(`--dataset: unknown "${flags.dataset}"`);
     const protocol = protocolFromFlags(flags);
     const dataset = flags['data-path'];
     let progress: Progress = silentProgress;
@@ -72,5 +79,27 @@ export default class Eval extends BaseCommand {
     this.log(`protocol: ${Object.entries(run.json.protocol).map(([k, v]) => `${k}=${v}`).join(' ')}`);
     this.log(`wrote ${run.json.files.map(displayPath).join(', ')}`);
     return run.json;
+  }
+
+  private async videoBenchmarks(sets: Parameters<typeof runVideoBenchmarks>[0], flags: Parameters<typeof runVideoBenchmarks>[1]) {
+    const trap = trapInterrupts(() => process.stderr.write('depthkit: finishing the sequence in flight, then stopping\n'));
+    try {
+      const run = await runVideoBenchmarks(sets, flags, {
+        signal: trap.signal,
+        progress: (n) => createProgress('eval', n, { enabled: !this.jsonEnabled(), unit: 'frames' }),
+        log: this.jsonEnabled() ? undefined : (line) => this.note(line),
+      });
+      const cols = ['abs_rel', 'rmse', 'd1', 'tae'] as const;
+      this.log(formatTable(['dataset', 'sequences', ...cols], run.summary.map((s) => [s.dataset, s.sequences, ...cols.map((c) => s[c])])));
+      if (run.table) this.log(run.table.markdown);
+      this.log(`wrote ${run.files.map(displayPath).join(', ')}`);
+      return { summary: run.summary, sequences: run.rows, table: run.table?.row, protocol: run.meta, files: run.files };
+    } catch (err) {
+      // Stopped between sequences, the finished ones saved: exit 130/143 like the other runs.
+      trap.throwIfStopped((err as Error).message);
+      throw err;
+    } finally {
+      trap.dispose();
+    }
   }
 }

@@ -7,6 +7,7 @@ import { PER_IMAGE_COLUMNS } from '../eval/folder.js';
 import { writeEvalOutputs } from '../eval/outputs.js';
 import { protocolRecord } from '../eval/protocol.js';
 import { mergeShards, readShard } from '../eval/shard.js';
+import { isSequenceRun, mergeSequenceShards } from '../eval/sequence-merge.js';
 
 export default class Merge extends BaseCommand {
   static override description = 'Combine the output folders of `eval --shard i/n` into the result of one run';
@@ -25,6 +26,11 @@ export default class Merge extends BaseCommand {
     const { argv, flags } = await this.parse(Merge);
     const dirs = argv as string[];
     const started = new Date().toISOString();
+    if (dirs.length && (await isSequenceRun(dirs[0]))) {
+      const merged = await mergeSequenceShards(dirs, flags.out);
+      this.log(`merged ${merged.rows.length} sequences; wrote ${merged.files.map(displayPath).join(', ')}`);
+      return { summary: merged.summary, sequences: merged.rows, protocol: merged.meta, files: merged.files };
+    }
     const { result, protocol, meta } = mergeShards(await Promise.all(dirs.map(readShard)));
     await ensureWritableDir(flags.out);
     const table = protocol.dataset ? PAPER_COLUMNS[protocol.dataset] : undefined;

@@ -15,7 +15,7 @@ export default class Video extends BaseCommand {
     '<%= config.bin %> video clip.mp4 --checkpoint depth.safetensors --clip clip/model.safetensors',
     '<%= config.bin %> video synth/video.mp4 --depth a=preds_a/ --depth b=preds_b.npz --gt synth/depth --poses synth/poses.txt --intrinsics synth/intrinsics.txt',
   ];
-  static override args = { video: Args.string({ description: 'input video', required: true }) };
+  static override args = { video: Args.string({ description: "input video, or image sequence: a folder of frames or a pattern ('frames/*.png', 'frames/%06d.png')", required: true }) };
   static override flags = videoFlags;
 
   async run() {
@@ -34,7 +34,7 @@ export default class Video extends BaseCommand {
     try {
       const result = await runVideo({
         video: args.video, out: f.out, loadModel, depth: f.depth, depthKey: f['depth-key'], depthScale: f['depth-scale'], depthKind: f['depth-kind'] as never, allowMismatch: f['allow-mismatch'],
-        start: f.start, duration: f.duration, stride: f.stride, maxFrames: f['max-frames'], analysisSize: f['analysis-size'], save: f.save as never, preview: f.preview, resume: f.resume,
+        start: f.start, fps: f.fps, duration: f.duration, stride: f.stride, maxFrames: f['max-frames'], analysisSize: f['analysis-size'], save: f.save as never, preview: f.preview, resume: f.resume,
         flowDir: f.flow, flowSize: f['flow-size'], flowWorkers: f['flow-workers'], gt: f.gt, gtScale: f['gt-scale'], ...protocol, poses: f.poses, intrinsics: f.intrinsics, signal: trap.signal, command: ['depthkit', 'video', ...this.argv].join(' '),
         onFrame: (done, total) => {
           progress ??= createProgress('video', Number.isFinite(total) ? total : 0, { enabled: !this.jsonEnabled(), unit: 'frames' });

@@ -18,7 +18,8 @@ import { evaluatePair, PER_IMAGE_COLUMNS, type ImageRow } from './image-row.js';
 import { writeEvalOutputs } from './outputs.js';
 import { checkImageScope, protocolRecord, type DatasetName, type EvalProtocol } from './protocol.js';
 import { completeRun, evaluateResumable, PARTIAL_FILE, type RunHooks } from './resumable.js';
-import { formatShard, parseShard, shardSlice, type Shard } from './shard.js';
+import { formatShard, shardSlice, type Shard } from './shard.js';
+import { resolveShard } from './shard-auto.js';
 
 export interface DatasetEvalOptions extends RunHooks {
   dataset: DatasetName;
@@ -164,6 +165,7 @@ export interface DatasetFlags {
   workers?: number;
   limit?: number;
   shard?: string;
+  'shard-count'?: number;
   resume: boolean;
   'allow-missing': boolean;
   'skip-invalid': boolean;
@@ -193,7 +195,7 @@ export function datasetOptions(
       : undefined,
     protocol,
     limit: flags.limit,
-    shard: flags.shard === undefined ? undefined : parseShard(flags.shard),
+    shard: resolveShard(flags.shard, process.env, flags['shard-count']),
     resume: flags.resume,
     allowMissing: flags['allow-missing'],
     skipInvalid: flags['skip-invalid'],

@@ -80,7 +80,7 @@ export async function readShard(dir: string): Promise<ShardResult> {
  * Checks that the shards are all the parts of one run, each once, and returns them in shard order.
  * Refuses mixed protocols or settings, a part given twice and a part absent, naming them.
  */
-export function orderShards(shards: readonly ShardResult[]): ShardResult[] {
+export function orderShards<R extends { name: string }, S extends Omit<ShardResult, 'rows'> & { rows: R[] }>(shards: readonly S[]): S[] {
   if (shards.length === 0) throw new DepthkitError('no shard folder given');
   const first = shards[0];
   for (const s of shards.slice(1)) {
@@ -88,7 +88,7 @@ export function orderShards(shards: readonly ShardResult[]): ShardResult[] {
     if (diff) throw new DepthkitError(`shards ${first.dir} and ${s.dir} come from different runs: ${diff}`);
     if (s.shard.count !== first.shard.count) throw new DepthkitError(`shards ${first.dir} and ${s.dir} split the list in ${first.shard.count} and ${s.shard.count} parts`);
   }
-  const byIndex = new Map<number, ShardResult>();
+  const byIndex = new Map<number, S>();
   for (const s of shards) {
     const other = byIndex.get(s.shard.index);
     if (other) throw new DepthkitError(`shards ${other.dir} and ${s.dir} are both part ${formatShard(s.shard)}`);
@@ -100,7 +100,7 @@ export function orderShards(shards: readonly ShardResult[]): ShardResult[] {
   for (const s of byIndex.values()) {
     for (const r of s.rows) {
       const other = names.get(r.name);
-      if (other) throw new DepthkitError(`image ${r.name} appears in both ${other} and ${s.dir}`);
+      if (other) throw new DepthkitError(`${r.name} appears in both ${other} and ${s.dir}`);
       names.set(r.name, s.dir);
     }
   }

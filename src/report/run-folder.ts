@@ -17,6 +17,7 @@ export interface RunFolder {
 }
 
 const ROWS_FILE: Record<RunKind, string> = { eval: 'per_image.csv', video: 'frames.csv' };
+const SEQUENCES_FILE = 'sequences.csv';
 
 const exists = (file: string) => fs.access(file).then(() => true, () => false);
 
@@ -51,13 +52,15 @@ export async function readRunFolder(dir: string): Promise<RunFolder> {
   let kind: RunKind | undefined = declared === 'eval' || declared === 'video' ? declared : undefined;
   if (!kind) {
     if (await exists(path.join(dir, ROWS_FILE.video))) kind = 'video';
-    else if (await exists(path.join(dir, ROWS_FILE.eval))) kind = 'eval';
+    else if (await exists(path.join(dir, ROWS_FILE.eval)) || (await exists(path.join(dir, SEQUENCES_FILE)))) kind = 'eval';
   }
   const summaryFile = path.join(dir, 'summary.csv');
-  if (!kind || !(await exists(summaryFile)) || !(await exists(path.join(dir, ROWS_FILE[kind])))) {
-    throw new DepthkitError('not a depthkit run folder: needs summary.csv and per_image.csv (eval) or frames.csv (video)', { file: dir });
+  // eval --dataset <video benchmarks> writes one row a sequence in sequences.csv instead of per_image.csv.
+  const rowsPath = kind === 'eval' && !(await exists(path.join(dir, ROWS_FILE.eval))) ? path.join(dir, SEQUENCES_FILE) : path.join(dir, ROWS_FILE[kind ?? 'eval']);
+  if (!kind || !(await exists(summaryFile)) || !(await exists(rowsPath))) {
+    throw new DepthkitError('not a depthkit run folder: needs summary.csv and per_image.csv or sequences.csv (eval) or frames.csv (video)', { file: dir });
   }
-  const [summary, rows] = await Promise.all([readCsv(summaryFile), readCsv(path.join(dir, ROWS_FILE[kind]))]);
+  const [summary, rows] = await Promise.all([readCsv(summaryFile), readCsv(rowsPath)]);
   return { dir, kind, runJson, summary, rows };
 }
 
@@ -69,7 +72,7 @@ export function requireKind(run: RunFolder, kind: RunKind): void {
 
 /** The per-row CSV's path, for error messages. */
 export function rowsFile(run: RunFolder): string {
-  return path.join(run.dir, ROWS_FILE[run.kind]);
+  return path.join(run.dir, run.kind === 'eval' && run.rows.columns.includes('sequence') ? SEQUENCES_FILE : ROWS_FILE[run.kind]);
 }
 
 /** A numeric cell, or undefined when it is empty (pair metrics of a first frame) or not a number at all. */

@@ -23,11 +23,12 @@ export function summaryRows(run: RunFolder, name: string): SummaryRow[] {
   return run.summary.rows.map((r) => {
     const values: Record<string, number> = {};
     for (const c of run.summary.columns) {
-      if (c === 'model' || !isNumericText(r[c] ?? '')) continue;
+      if (c === 'model' || c === 'dataset' || !isNumericText(r[c] ?? '')) continue;
       const v = optionalNumber(file, r, c);
       if (v !== undefined) values[c] = v;
     }
-    return { run: name, model: r.model, values };
+    // Video-benchmark runs have one summary line a dataset.
+    return { run: name, model: r.model ?? r.dataset, values };
   });
 }
 

@@ -41,7 +41,8 @@ export interface DecodedFrame {
 
 export interface FramePlan {
   info: VideoInfo;
-  backend: VideoBackend['name'];
+  /** Who reads the frames: an FFmpeg backend, or image files (src/video/image-sequence.ts). */
+  backend: VideoBackend['name'] | 'images';
   selection: Selection;
   timeline: Timeline;
   /** pts mode: the stream indices selected (exact before decoding); decode-order mode: unknown until decoded. */

@@ -13,7 +13,8 @@ import { readIntrinsics, readPoses, scaleIntrinsics } from '../synth/calib.js';
 import { fitLongestSide } from '../util/size.js';
 import { DEPTHKIT_VERSION } from '../version.js';
 import type { FfmpegChoice } from './backend/types.js';
-import { decodeFrames, planFrames, type DecodedFrame, type DecodeReport, type FramePlan } from './decode.js';
+import type { DecodedFrame, DecodeReport, FramePlan } from './decode.js';
+import { planSource, sourceFrames, sourceOutBase } from './frame-source.js';
 import { modelSource, openFileSource, SAVE_SCALE, type AnalysisFrame, type DepthKind, type DepthSource, type SaveFormat } from './depth-source.js';
 import { FlowPool } from './flow-pool.js';
 import { openFrameLog, type FrameLog } from './frame-log.js';
@@ -42,6 +43,8 @@ export interface VideoRunOptions {
   /** Which FFmpeg decodes (DecodeOptions.ffmpeg). */
   ffmpeg?: FfmpegChoice;
   start?: number;
+  /** Frame rate of an image-sequence input (--fps); video files carry their own. */
+  fps?: number;
   duration?: number;
   stride?: number;
   maxFrames?: number;
@@ -136,7 +139,7 @@ async function checkInputs(o: VideoRunOptions): Promise<Checked> {
   if (!o.loadModel && depthSpecs.length === 0) throw new DepthkitError(NO_SOURCE);
   if (o.flowDir && (o.stride ?? 1) > 1) throw new DepthkitError('--flow files pair consecutive frames; they cannot be used with --stride > 1', { file: o.flowDir });
   if ((o.poses === undefined) !== (o.intrinsics === undefined)) throw new DepthkitError('--poses and --intrinsics go together (TAE needs both)');
-  const plan = await planFrames(o.video, { start: o.start, duration: o.duration, stride: o.stride, maxFrames: o.maxFrames, ffmpeg: o.ffmpeg });
+  const plan = await planSource(o.video, { fps: o.fps, start: o.start, duration: o.duration, stride: o.stride, maxFrames: o.maxFrames, ffmpeg: o.ffmpeg });
   const { info } = plan;
   const size = fitLongestSide(info, o.analysisSize ?? 320);
   const files = await Promise.all(depthSpecs.map((spec) => openFileSource(spec, { scale: o.depthScale ?? 1, kind: o.depthKind ?? 'depth', key: o.depthKey })));
@@ -159,7 +162,7 @@ interface DecodeEnd { report?: DecodeReport; stoppedAt?: number }
 
 /** Decoded frames, each checked to have its files; stopped by the signal or (--allow-mismatch) by the shortest source. */
 async function* selectedFrames(o: VideoRunOptions, c: Checked, end: DecodeEnd): AsyncGenerator<DecodedFrame> {
-  const frames = decodeFrames(o.video, { plan: c.plan, ...c.size, ffmpeg: o.ffmpeg, onReport: (r) => (end.report = r) });
+  const frames = sourceFrames(o.video, { plan: c.plan, ...c.size, ffmpeg: o.ffmpeg, onReport: (r) => (end.report = r) });
   for await (const f of frames) {
     if (o.signal?.aborted) return;
     if (c.pairing.admit(f) === 'stop') {
@@ -172,7 +175,7 @@ async function* selectedFrames(o: VideoRunOptions, c: Checked, end: DecodeEnd): 
 
 /** The run folder: --out, or the video's path with its extension replaced by `.depthkit`. */
 export function videoOutDir(o: { video: string; out?: string }): string {
-  return o.out ?? `${o.video.replace(/\.[^./\\]+$/, '')}.depthkit`;
+  return o.out ?? `${sourceOutBase(o.video)}.depthkit`;
 }
 
 /**

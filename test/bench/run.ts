@@ -1,6 +1,6 @@
 /**
  * `npm run bench [section ...]`: measures speed and memory as ratios within one run (never as test assertions).
- * Sections: eval, model, onnx, video, memory (add more in test/bench/). Results are printed and saved to .bench/results.json.
+ * Sections: eval, model, onnx, video, memory, video-benchmarks (add more in test/bench/). Results are printed and saved to .bench/results.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +12,7 @@ const sections: Record<string, () => Promise<BenchRow[]>> = {
   onnx: async () => (await import('./onnx.js')).benchOnnx(),
   video: async () => (await import('./video.js')).benchVideo(),
   memory: async () => (await import('./memory.js')).benchMemory(),
+  'video-benchmarks': async () => (await import('./video-benchmarks.js')).benchVideoBenchmarks(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
