@@ -8,7 +8,8 @@ import { writeSynth } from '../src/synth/write.js';
 import { readCsv } from '../src/io/csv.js';
 import type { RgbImage } from '../src/metrics/types.js';
 import type { FlowField } from '../src/metrics/warp.js';
-import { estimatePairFlows, FlowPool, resampleFlow, shrinkRgb } from '../src/video/flow-pool.js';
+import { estimatePairFlows, resampleFlow, shrinkRgb } from '../src/metrics/flow-pair.js';
+import { FlowPool } from '../src/video/flow-pool.js';
 import { probeVideo } from '../src/video/decode.js';
 import { runVideo } from '../src/video/run-video.js';
 
@@ -103,15 +104,15 @@ test('FlowPool returns what the main thread computes, in call order, and reports
   const frames = [0, 1, 2, 3].map((k) => texture(64, 48, k, -k / 2));
   const pool = FlowPool.start(2);
   try {
-    const got = await Promise.all([0, 1, 2].map((k) => pool.pair(frames[k], frames[k + 1], 32)));
+    const got = await Promise.all([0, 1, 2].map((k) => pool.pair(frames[k], frames[k + 1], 32, 'dis')));
     got.forEach((flows, k) => assert.deepEqual(flows, estimatePairFlows(frames[k], frames[k + 1], 32), `pair ${k}`));
     assert.equal(frames[0].data.length, 64 * 48 * 3, 'the caller keeps its frames (the worker gets copies)');
-    await assert.rejects(pool.pair(frames[0], texture(32, 24), 32), /optical flow: .*differ in size/);
-    assert.ok((await pool.pair(frames[0], frames[1], 64)).toNext.width === 64, 'a bad pair does not break the pool');
+    await assert.rejects(pool.pair(frames[0], texture(32, 24), 32, 'dis'), /optical flow: .*differ in size/);
+    assert.ok((await pool.pair(frames[0], frames[1], 64, 'dis')).toNext.width === 64, 'a bad pair does not break the pool');
   } finally {
     await pool.dispose();
   }
-  await assert.rejects(pool.pair(frames[0], frames[1], 32), /flow workers stopped/);
+  await assert.rejects(pool.pair(frames[0], frames[1], 32, 'dis'), /flow workers stopped/);
 });
 
 test('the CSVs are identical with flow in a worker and on the main thread', async () => {
@@ -129,7 +130,9 @@ test('the CSVs are identical with flow in a worker and on the main thread', asyn
   assert.equal(worker.summary, main.summary);
   assert.match(worker.flow, /at 48x36, upsampled/);
   const rows = (await readCsv(path.join(tmp, 'worker', 'frames.csv'))).rows;
-  assert.ok(rows.slice(1).every((r) => Number(r.flow_mag) > 0.1), 'a panning shot has flow on every pair');
+  // The pan eases in (the first pair moves ~0.07 px at 48x36), then speeds up.
+  const mags = rows.slice(1).map((r) => Number(r.flow_mag));
+  assert.ok(mags.every((m) => m > 0.03) && mags.at(-1)! > 1, `a panning shot has flow on every pair: ${mags.join(' ')}`);
 });
 
 test('Ctrl-C to the whole process group (a terminal) still leaves a complete preview', async () => {

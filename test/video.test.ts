@@ -94,6 +94,8 @@ test('ground truth as its own depth source scores abs_rel 0, d1 1, TAE ~0, rTC ~
   assert.ok(by.gt.tae < 1.5, `tae ${by.gt.tae}`);
   assert.ok(by.gt.rtc_105 > 0.8, `rtc_105 ${by.gt.rtc_105}`);
   assert.ok(by.gt.flicker < 0.05, `flicker ${by.gt.flicker}`);
+  // TCC of the ground truth against itself: its changes are the ground truth's (summary = mean over pairs).
+  assert.ok(Math.abs(by.gt.tcc - 1) < 1e-9, `tcc ${by.gt.tcc}`);
 });
 
 test('a static shot: zero flow, and flicker equal to the injected scale changes', async () => {

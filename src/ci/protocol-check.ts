@@ -1,7 +1,7 @@
 import type { CsvMeta } from '../io/csv.js';
+import { PROTOCOL_KEYS } from '../metrics/protocol-keys.js';
 
-/** Sidecar fields that change what a number means; a difference makes two CSVs incomparable. */
-export const PROTOCOL_KEYS = ['dataset', 'crop', 'min_depth', 'max_depth', 'align', 'align_space', 'align_scope', 'gt_scale', 'convention', 'count'];
+export { PROTOCOL_KEYS };
 
 export interface ProtocolDifference {
   field: string;

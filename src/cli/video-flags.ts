@@ -25,6 +25,7 @@ export const videoFlags = {
   preview: Flags.boolean({ description: 'write preview.mp4 (frame | coloured depth)', default: true, allowNo: true }),
   resume: Flags.boolean({ description: 'read back depth files already saved instead of predicting them', default: false }),
   'flow-size': Flags.integer({ description: 'longest side (px) optical flow is estimated at, then upsampled to the analysis size', min: 16, default: 160 }),
+  'flow-method': Flags.string({ description: 'optical flow estimator: dis (dense inverse search) or lk (coarse-to-fine Lucas-Kanade)', options: ['dis', 'lk'], default: 'dis' }),
   'flow-workers': Flags.integer({ description: 'worker threads estimating flow beside the model (0: on the main thread)', min: 0, default: 1 }),
   flow: Flags.string({ description: 'folder of Middlebury .flo files (000000.flo = frame 0 -> 1, bwd_000001.flo = 1 -> 0)' }),
   gt: Flags.string({ description: 'ground-truth depth folder (16-bit PNG or .npy per frame)' }),

@@ -1,25 +1,15 @@
 import os from 'node:os';
 import { pairByStem, type DepthPair } from '../data/pairs.js';
 import { readDepthMap } from '../io/depth-file.js';
-import { summarizeMetrics, type Metrics, type Pooling } from '../metrics/accuracy.js';
+import { summarizeMetrics, type Pooling } from '../metrics/accuracy.js';
 import { DepthkitError } from '../errors.js';
 import type { EvalProtocol } from './protocol.js';
-import { evaluatePair, type ImageRow } from './image-row.js';
+import { evaluatePair, type FolderEvalResult, type ImageRow } from './image-row.js';
 import { PairPool } from './pair-pool.js';
 import { evaluateResumable, type PartialOptions, type RunHooks } from './resumable.js';
 
 // Where the rest of depthkit has always imported them from.
 export { evaluatePair, PER_IMAGE_COLUMNS, SUMMARY_COLUMNS, type ImageRow } from './image-row.js';
-
-export interface FolderEvalResult {
-  rows: ImageRow[];
-  summary: Metrics & { count: number };
-  /** Images dropped because their ground truth has no valid pixel (only with skipInvalid). */
-  skipped: string[];
-  unmatchedPred: string[];
-  unmatchedGt: string[];
-  resizedCount: number;
-}
 
 export interface FolderEvalOptions extends Omit<RunHooks, 'extras'> {
   predDir: string;

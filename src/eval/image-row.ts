@@ -5,6 +5,17 @@ import { resolveCrop } from '../metrics/crop.js';
 import type { DepthMap } from '../metrics/types.js';
 import type { EvalProtocol } from './protocol.js';
 
+/** What a folder or benchmark evaluation yields: its rows, their mean, and what was left out. */
+export interface FolderEvalResult {
+  rows: ImageRow[];
+  summary: Metrics & { count: number };
+  /** Images dropped because their ground truth has no valid pixel (only with skipInvalid). */
+  skipped: string[];
+  unmatchedPred: string[];
+  unmatchedGt: string[];
+  resizedCount: number;
+}
+
 /** One image's line of per_image.csv: what folder runs, benchmark runs, partial files and merges all share. */
 export interface ImageRow extends Metrics {
   name: string;

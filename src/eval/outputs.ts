@@ -2,8 +2,7 @@ import path from 'node:path';
 import { writeFilesAtomic } from '../io/atomic.js';
 import { csvContents, type CsvMeta } from '../io/csv.js';
 import { runRecordContent } from '../io/run-record.js';
-import type { FolderEvalResult } from './folder.js';
-import { PER_IMAGE_COLUMNS, SUMMARY_COLUMNS } from './image-row.js';
+import { PER_IMAGE_COLUMNS, SUMMARY_COLUMNS, type FolderEvalResult } from './image-row.js';
 import { protocolRecord, type EvalProtocol } from './protocol.js';
 
 export interface ExtraOutputs {

@@ -4,8 +4,7 @@ import { numericCell, readCsv, type CsvMeta, type CsvTable } from '../io/csv.js'
 import type { AlignMode, AlignSpace } from '../metrics/align.js';
 import { summarizeMetrics, METRIC_NAMES } from '../metrics/accuracy.js';
 import type { CropName } from '../metrics/crop.js';
-import type { FolderEvalResult } from './folder.js';
-import { PER_IMAGE_COLUMNS, type ImageRow } from './image-row.js';
+import { PER_IMAGE_COLUMNS, type FolderEvalResult, type ImageRow } from './image-row.js';
 import { conventionsFromMeta, type DatasetName, type EvalProtocol } from './protocol.js';
 
 /** `--shard i/n`: the i-th of n parts, 1-based. */

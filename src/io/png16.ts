@@ -76,38 +76,50 @@ export function decodePng16(buf: Uint8Array, file: string): Png16 {
   return { data: unfilter(raw, width, height, bpp, file), width, height, bitDepth };
 }
 
-/** Undoes the per-row PNG filters (None, Sub, Up, Average, Paeth) and reads the big-endian samples. */
+/**
+ * Undoes the per-row PNG filters (None, Sub, Up, Average, Paeth) and reads the big-endian samples. One loop per
+ * filter type (not a switch per byte) and two row buffers swapped, not copied: this is most of a depth PNG's
+ * decode time.
+ */
 function unfilter(raw: Uint8Array, width: number, height: number, bpp: number, file: string): Uint16Array {
   const stride = width * bpp;
-  const cur = new Uint8Array(stride);
+  let cur = new Uint8Array(stride);
   let prev = new Uint8Array(stride);
   const out = new Uint16Array(width * height);
   for (let y = 0; y < height; y++) {
-    const row = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
-    const filter = raw[y * (stride + 1)];
-    for (let i = 0; i < stride; i++) {
-      const a = i >= bpp ? cur[i - bpp] : 0;
-      const b = prev[i];
-      const c = i >= bpp ? prev[i - bpp] : 0;
-      let pred: number;
-      switch (filter) {
-        case 0: pred = 0; break;
-        case 1: pred = a; break;
-        case 2: pred = b; break;
-        case 3: pred = (a + b) >> 1; break;
-        case 4: {
+    const start = y * (stride + 1) + 1;
+    const filter = raw[start - 1];
+    switch (filter) {
+      case 0:
+        cur.set(raw.subarray(start, start + stride));
+        break;
+      case 1:
+        for (let i = 0; i < stride; i++) cur[i] = (raw[start + i] + (i >= bpp ? cur[i - bpp] : 0)) & 0xff;
+        break;
+      case 2:
+        for (let i = 0; i < stride; i++) cur[i] = (raw[start + i] + prev[i]) & 0xff;
+        break;
+      case 3:
+        for (let i = 0; i < stride; i++) cur[i] = (raw[start + i] + (((i >= bpp ? cur[i - bpp] : 0) + prev[i]) >> 1)) & 0xff;
+        break;
+      case 4:
+        for (let i = 0; i < stride; i++) {
+          const a = i >= bpp ? cur[i - bpp] : 0;
+          const b = prev[i];
+          const c = i >= bpp ? prev[i - bpp] : 0;
           const pa = Math.abs(b - c);
           const pb = Math.abs(a - c);
           const pc = Math.abs(a + b - 2 * c);
-          pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-          break;
+          cur[i] = (raw[start + i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 0xff;
         }
-        default: throw new FormatError(file, `corrupt PNG (row ${y} has filter type ${filter})`);
-      }
-      cur[i] = (row[i] + pred) & 0xff;
+        break;
+      default:
+        throw new FormatError(file, `corrupt PNG (row ${y} has filter type ${filter})`);
     }
-    for (let x = 0; x < width; x++) out[y * width + x] = bpp === 2 ? (cur[2 * x] << 8) | cur[2 * x + 1] : cur[x];
-    prev = Uint8Array.from(cur);
+    const o = y * width;
+    if (bpp === 2) for (let x = 0; x < width; x++) out[o + x] = (cur[2 * x] << 8) | cur[2 * x + 1];
+    else out.set(cur, o);
+    [prev, cur] = [cur, prev];
   }
   return out;
 }

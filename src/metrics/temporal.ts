@@ -172,6 +172,31 @@ function meanOf(values: number[]): number {
 }
 
 /**
+ * The flow-based scores of one pair (t, t+1): what temporalScores averages, and what `depthkit video` computes as
+ * each pair arrives (so the streaming path runs the numpy-checked code).
+ */
+export function temporalPair(
+  prev: DepthMap,
+  next: DepthMap,
+  prevFrame: RgbImage,
+  nextFrame: RgbImage,
+  flows: PairFlows,
+  prevMask?: Mask,
+  nextMask?: Mask,
+): TemporalPairScores {
+  const valid = pairValidity(prev, next, flows, prevMask, nextMask);
+  const both = prevMask && nextMask && prevMask.map((m, i) => (m && nextMask[i] ? 1 : 0));
+  let validPixels = 0;
+  for (const v of valid) validPixels += v;
+  return {
+    opw: opwPair(prev, next, prevFrame, nextFrame, flows.toPrev, valid, prevMask, nextMask),
+    ...rtcPair(prev, next, flows.toPrev, valid),
+    flicker: flickerPair(prev, next, both),
+    validPixels,
+  };
+}
+
+/**
  * All flow-based scores of a sequence: per consecutive pair, then the mean over pairs (pairs without a valid pixel
  * are left out of the mean). `flows[t]` belongs to the pair (t, t+1); frames and depths have the same length;
  * optional per-frame `masks` (1 = use) restrict every score to the pixels kept in both frames of a pair.
@@ -192,18 +217,7 @@ export function temporalScores(depths: DepthMap[], frames: RgbImage[], flows: Pa
   ]);
   if (masks && masks.length !== depths.length) throw new DepthkitError(`${masks.length} masks for ${depths.length} depth maps`);
   const pairs: TemporalPairScores[] = [];
-  for (let t = 0; t + 1 < depths.length; t++) {
-    const valid = pairValidity(depths[t], depths[t + 1], flows[t], masks?.[t], masks?.[t + 1]);
-    const both = masks && masks[t].map((m, i) => (m && masks[t + 1][i] ? 1 : 0));
-    let validPixels = 0;
-    for (const v of valid) validPixels += v;
-    pairs.push({
-      opw: opwPair(depths[t], depths[t + 1], frames[t], frames[t + 1], flows[t].toPrev, valid, masks?.[t], masks?.[t + 1]),
-      ...rtcPair(depths[t], depths[t + 1], flows[t].toPrev, valid),
-      flicker: flickerPair(depths[t], depths[t + 1], both),
-      validPixels,
-    });
-  }
+  for (let t = 0; t + 1 < depths.length; t++) pairs.push(temporalPair(depths[t], depths[t + 1], frames[t], frames[t + 1], flows[t], masks?.[t], masks?.[t + 1]));
   return {
     opw: meanOf(pairs.map((p) => p.opw)),
     rtc_101: meanOf(pairs.map((p) => p.rtc_101)),
@@ -223,17 +237,21 @@ export function temporalChangeConsistency(pred: DepthMap[], gt: DepthMap[]): num
   if (pred.length !== gt.length) throw new DepthkitError(`TCC: ${pred.length} predicted frames, ${gt.length} ground-truth frames`);
   checkGrids('TCC', gt[0]?.width ?? 0, gt[0]?.height ?? 0, [...pred, ...gt].map((d) => d.data));
   const scores: number[] = [];
-  for (let t = 0; t + 1 < pred.length; t++) {
-    const { width, height } = gt[t];
-    const dp = new Float64Array(width * height);
-    const dg = new Float64Array(width * height);
-    for (let i = 0; i < dp.length; i++) {
-      const all = [pred[t].data[i], pred[t + 1].data[i], gt[t].data[i], gt[t + 1].data[i]];
-      if (!all.every(usable)) continue;
-      dp[i] = Math.abs(all[0] - all[1]);
-      dg[i] = Math.abs(all[2] - all[3]);
-    }
-    scores.push(ssim(dp, dg, width, height));
-  }
+  for (let t = 0; t + 1 < pred.length; t++) scores.push(tccPair(pred[t], pred[t + 1], gt[t], gt[t + 1]));
   return meanOf(scores);
+}
+
+/** TCC of one pair: SSIM(|D_t - D_{t+1}|, |G_t - G_{t+1}|), as temporalChangeConsistency averages it. */
+export function tccPair(predPrev: DepthMap, predNext: DepthMap, gtPrev: DepthMap, gtNext: DepthMap): number {
+  const { width, height } = gtPrev;
+  checkGrids('TCC', width, height, [predPrev.data, predNext.data, gtNext.data]);
+  const dp = new Float64Array(width * height);
+  const dg = new Float64Array(width * height);
+  for (let i = 0; i < dp.length; i++) {
+    const all = [predPrev.data[i], predNext.data[i], gtPrev.data[i], gtNext.data[i]];
+    if (!all.every(usable)) continue;
+    dp[i] = Math.abs(all[0] - all[1]);
+    dg[i] = Math.abs(all[2] - all[3]);
+  }
+  return ssim(dp, dg, width, height);
 }

@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
+import { estimatePairFlows, type FlowMethod } from '../metrics/flow-pair.js';
 import type { RgbImage } from '../metrics/types.js';
 import type { PairFlows } from '../metrics/warp.js';
-import { estimatePairFlows } from './flow-pool.js';
 
 /** worker_threads entry of FlowPool: one pair a message, both flows back (their buffers transferred). */
 export interface FlowRequest {
@@ -9,6 +9,7 @@ export interface FlowRequest {
   prev: RgbImage;
   next: RgbImage;
   flowSize: number;
+  method: FlowMethod;
 }
 
 export type FlowReply = { kind: 'flows'; id: number; flows: PairFlows } | { kind: 'error'; id: number; message: string };
@@ -17,7 +18,7 @@ const port = parentPort!;
 
 port.on('message', (msg: FlowRequest) => {
   try {
-    const flows = estimatePairFlows(msg.prev, msg.next, msg.flowSize);
+    const flows = estimatePairFlows(msg.prev, msg.next, msg.flowSize, msg.method);
     const buffers = [flows.toPrev.u, flows.toPrev.v, flows.toNext.u, flows.toNext.v].map((a) => a.buffer as ArrayBuffer);
     port.postMessage({ kind: 'flows', id: msg.id, flows } satisfies FlowReply, buffers);
   } catch (err) {

@@ -1,7 +1,7 @@
 import { addToPool, evaluateImage, METRIC_NAMES, type NanPolicy, type PixelPool, type Pooling } from '../metrics/accuracy.js';
 import type { AlignMode, AlignSpace, MedianPixels } from '../metrics/align.js';
 import { depthBoundaryErrors, edgeAwareSmoothness } from '../metrics/spatial.js';
-import { flickerPair, opwPair, pairValidity, rtcPair } from '../metrics/temporal.js';
+import { tccPair, temporalPair } from '../metrics/temporal.js';
 import type { PairFlows } from '../metrics/warp.js';
 import type { DepthMap, Mask, RgbImage } from '../metrics/types.js';
 import { flowMagnitude } from './pair-flows.js';
@@ -10,10 +10,12 @@ export type Row = Record<string, string | number>;
 
 export const PAIR_COLUMNS = ['opw', 'rtc_101', 'rtc_105', 'flicker', 'flow_mag'];
 export const GT_COLUMNS = [...METRIC_NAMES, 'valid_pixels', 'dbe_acc', 'dbe_comp', 'align_scale', 'align_shift'];
+/** Pair metrics that need ground truth (after PAIR_COLUMNS). */
+export const GT_PAIR_COLUMNS = ['tcc'];
 /** Summary columns: per-frame alignment parameters are not averaged. */
 export const MEAN_GT_COLUMNS = GT_COLUMNS.filter((c) => !c.startsWith('align_'));
 
-export const frameColumns = (hasGt: boolean) => ['model', 'frame', 'time', 'smoothness', ...(hasGt ? GT_COLUMNS : []), ...PAIR_COLUMNS];
+export const frameColumns = (hasGt: boolean) => ['model', 'frame', 'time', 'smoothness', ...(hasGt ? GT_COLUMNS : []), ...PAIR_COLUMNS, ...(hasGt ? GT_PAIR_COLUMNS : [])];
 
 export interface AccuracySettings {
   minDepth: number;
@@ -48,8 +50,8 @@ export interface FrameInput {
   time: number;
   rgb: RgbImage;
   depth: DepthMap;
-  /** The previous frame's image and this source's depth there, with the pair's flows (absent on the first frame). */
-  prev?: { rgb: RgbImage; depth: DepthMap; flows: PairFlows };
+  /** The previous frame's image, this source's depth and the ground truth there, with the pair's flows (absent on the first frame). */
+  prev?: { rgb: RgbImage; depth: DepthMap; flows: PairFlows; gt?: DepthMap };
   gt?: { depth: DepthMap; mask: Mask };
   /** Per-frame accuracy; undefined when a sequence-level fit supplies it later. */
   accuracy?: AccuracySettings;
@@ -60,11 +62,10 @@ export function frameRow(x: FrameInput): Row {
   const row: Row = { model: x.model, frame: x.frame, time: x.time, smoothness: edgeAwareSmoothness(x.depth, x.rgb) };
   if (x.prev) {
     const { depth: before, rgb: rgbBefore, flows } = x.prev;
-    const valid = pairValidity(before, x.depth, flows);
-    row.opw = opwPair(before, x.depth, rgbBefore, x.rgb, flows.toPrev, valid);
-    Object.assign(row, rtcPair(before, x.depth, flows.toPrev, valid));
-    row.flicker = flickerPair(before, x.depth);
-    row.flow_mag = flowMagnitude(flows.toPrev);
+    const s = temporalPair(before, x.depth, rgbBefore, x.rgb, flows);
+    Object.assign(row, { opw: s.opw, rtc_101: s.rtc_101, rtc_105: s.rtc_105, flicker: s.flicker, flow_mag: flowMagnitude(flows.toPrev) });
+    // TCC on the depth as measured (depth form, unaligned), like the other pair metrics.
+    if (x.gt && x.prev.gt) row.tcc = tccPair(before, x.depth, x.prev.gt, x.gt.depth);
   }
   if (x.gt) {
     const { dbe_acc, dbe_comp } = depthBoundaryErrors(x.depth, x.gt.depth, { mask: x.gt.mask });

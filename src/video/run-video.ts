@@ -17,8 +17,10 @@ import type { DecodedFrame, DecodeReport, FramePlan } from './decode.js';
 import { planSource, sourceFrames, sourceOutBase } from './frame-source.js';
 import { modelSource, openFileSource, SAVE_SCALE, type AnalysisFrame, type DepthKind, type DepthSource, type SaveFormat } from './depth-source.js';
 import { FlowPool } from './flow-pool.js';
+import { FLOW_METHOD_NAMES, type FlowMethod } from '../metrics/flow-pair.js';
+import type { ProtocolKey } from '../metrics/protocol-keys.js';
 import { openFrameLog, type FrameLog } from './frame-log.js';
-import { frameColumns, frameRow, MEAN_GT_COLUMNS, PAIR_COLUMNS, poolRow, type Row, type VideoConventions } from './frame-row.js';
+import { frameColumns, frameRow, GT_PAIR_COLUMNS, MEAN_GT_COLUMNS, PAIR_COLUMNS, poolRow, type Row, type VideoConventions } from './frame-row.js';
 import { flowEstimator } from './pair-flows.js';
 import { openGtSource, type GtSource } from './gt-source.js';
 import { mapStage } from './pipeline.js';
@@ -55,6 +57,8 @@ export interface VideoRunOptions {
   resume?: boolean;
   /** Longest side (px) the optical flow is estimated at, then upsampled to the analysis size; default 160. */
   flowSize?: number;
+  /** Flow estimator (when not read from `flowDir`); default 'dis'. */
+  flowMethod?: FlowMethod;
   /** Worker threads estimating flow beside inference and the metrics; 0 estimates on the main thread. Default 1. */
   flowWorkers?: number;
   /** Middlebury flows: `000000.flo` = frame 0 -> 1, optional `bwd_000001.flo` = frame 1 -> 0. */
@@ -215,6 +219,7 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
     return log.append(k, row);
   };
   let prevFrame: AnalysisFrame | undefined;
+  let prevGt: DepthMap | undefined;
   let lastQueued: AnalysisFrame | undefined;
   let done = 0;
   try {
@@ -239,7 +244,7 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
         const d = depths[k];
         const row = frameRow({
           model: st.source.name, frame: frame.index, time, rgb: frame.rgb, depth: d,
-          prev: prevFrame && st.prev && flows ? { rgb: prevFrame.rgb, depth: st.prev, flows } : undefined,
+          prev: prevFrame && st.prev && flows ? { rgb: prevFrame.rgb, depth: st.prev, flows, gt: prevGt } : undefined,
           gt: gt && mask ? { depth: gt, mask } : undefined,
           accuracy: scope === 'frame' ? { ...range, ...conventions, align, space: st.space } : undefined,
         });
@@ -250,6 +255,7 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
       }
       await preview?.write(frame.rgb, depths[0]);
       prevFrame = frame;
+      prevGt = gt;
       done++;
       o.onFrame?.(done, Math.max(done, total));
     }
@@ -291,11 +297,11 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
     max_depth: range.maxDepth,
     gt_scale: o.gtScale ?? 1000,
     depth_scale: o.depthScale ?? 1,
-    flow: o.flowDir ? `files ${o.flowDir} (missing backward flows estimated)` : `estimated (coarse-to-fine Lucas-Kanade) at ${flowSizeText(c.size, o.flowSize ?? 160)}`,
+    flow: o.flowDir ? `files ${o.flowDir} (missing backward flows estimated)` : `estimated (${FLOW_METHOD_NAMES[o.flowMethod ?? 'dis']}) at ${flowSizeText(c.size, o.flowSize ?? 160)}`,
     temporal: 'opw/rtc/flicker/smoothness on depth form (1/disparity for disparity sources), unaligned',
     tae: c.poses ? (c.gt && align !== 'none' ? `one ${align} fit over the sequence` : 'unaligned depth') : 'n/a',
     ...conventions.record,
-  };
+  } satisfies Partial<Record<ProtocolKey, string | number>>;
   const files = await writeOutputs(out, { o, c, states, log, summary, protocol, notes, started, interrupted, done, save, models: sources.map((s) => s.name), decode: end.report });
   return { out, frames: done, models: sources.map((s) => s.name), summary, files, notes, interrupted };
 }
@@ -329,7 +335,7 @@ function finishSequence(
 
 function summaryRow(st: SourceState, k: number, log: FrameLog, video: string, tae: number, hasGt: boolean, pool: Pooling): Row {
   const row: Row = { model: st.source.name, video, frames: log.count(k), depth_kind: st.source.kind, align_space: st.space };
-  const cols = ['smoothness', ...(hasGt ? MEAN_GT_COLUMNS : []), ...PAIR_COLUMNS];
+  const cols = ['smoothness', ...(hasGt ? MEAN_GT_COLUMNS : []), ...PAIR_COLUMNS, ...(hasGt ? GT_PAIR_COLUMNS : [])];
   for (const col of cols) row[col] = log.mean(k, col);
   if (hasGt && pool === 'pixels') Object.assign(row, pooledMetrics(st.pooled));
   row.tae = tae;
@@ -363,7 +369,7 @@ interface OutputContext {
 /** CSVs and run.json as one atomic set: run.json always describes the CSVs beside it. */
 async function writeOutputs(out: string, x: OutputContext): Promise<string[]> {
   const hasGt = x.c.gt !== undefined;
-  const summaryColumns = ['model', 'video', 'frames', 'depth_kind', 'align_space', 'smoothness', ...(hasGt ? MEAN_GT_COLUMNS : []), ...PAIR_COLUMNS, 'tae'];
+  const summaryColumns = ['model', 'video', 'frames', 'depth_kind', 'align_space', 'smoothness', ...(hasGt ? MEAN_GT_COLUMNS : []), ...PAIR_COLUMNS, ...(hasGt ? GT_PAIR_COLUMNS : []), 'tae'];
   const meta = { ...x.protocol, frames: x.done, interrupted: x.interrupted };
   const framesCsv = path.join(out, 'frames.csv');
   const summaryCsv = path.join(out, 'summary.csv');

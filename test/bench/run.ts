@@ -1,6 +1,6 @@
 /**
  * `npm run bench [section ...]`: measures speed and memory as ratios within one run (never as test assertions).
- * Sections: eval, model, onnx, video, memory, video-benchmarks (add more in test/bench/). Results are printed and saved to .bench/results.json.
+ * Sections: eval, model, onnx, video, flow, memory, video-benchmarks (add more in test/bench/). Results are printed and saved to .bench/results.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +11,7 @@ const sections: Record<string, () => Promise<BenchRow[]>> = {
   model: async () => (await import('./model.js')).benchModel(),
   onnx: async () => (await import('./onnx.js')).benchOnnx(),
   video: async () => (await import('./video.js')).benchVideo(),
+  flow: async () => (await import('./flow.js')).benchFlow(),
   memory: async () => (await import('./memory.js')).benchMemory(),
   'video-benchmarks': async () => (await import('./video-benchmarks.js')).benchVideoBenchmarks(),
 };

@@ -10,7 +10,7 @@ import { loadDepthModel } from '../../src/model/engine.js';
 import { createCheckpoint } from '../../src/model/model-init.js';
 import { writeRandomClip } from '../../src/model/random-clip.js';
 import { decodeFrames } from '../../src/video/decode.js';
-import { estimatePairFlows } from '../../src/video/flow-pool.js';
+import { estimatePairFlows } from '../../src/metrics/flow-pair.js';
 import { runVideo } from '../../src/video/run-video.js';
 import type { BenchRow } from './types.js';
 

@@ -1,0 +1,83 @@
+import { fitLongestSide } from '../util/size.js';
+import { estimateFlow } from './flow.js';
+import { estimateFlowDis } from './flow-dis.js';
+import { resizeBilinear } from './resize.js';
+import type { RgbImage } from './types.js';
+import type { FlowField, PairFlows } from './warp.js';
+
+/** A flow field resampled to width x height: bilinear in position (half-pixel centres), vectors scaled with the image. */
+export function resampleFlow(f: FlowField, width: number, height: number): FlowField {
+  if (f.width === width && f.height === height) return f;
+  const scaled = (c: Float32Array, s: number) => {
+    const out = resizeBilinear({ data: c, width: f.width, height: f.height }, width, height).data;
+    for (let i = 0; i < out.length; i++) out[i] *= s;
+    return out;
+  };
+  return { u: scaled(f.u, width / f.width), v: scaled(f.v, height / f.height), width, height };
+}
+
+/** Source pixels and weights covering each destination pixel along one axis (exact area coverage). */
+function areaTaps(inSize: number, outSize: number): { index: number; weight: number }[][] {
+  const scale = inSize / outSize;
+  return Array.from({ length: outSize }, (_, d) => {
+    const a = d * scale;
+    const b = (d + 1) * scale;
+    const taps = [];
+    for (let i = Math.floor(a); i < Math.min(inSize, Math.ceil(b)); i++) taps.push({ index: i, weight: (Math.min(b, i + 1) - Math.max(a, i)) / scale });
+    return taps;
+  });
+}
+
+/** Area-average downsize of an RGB image (no aliasing, unlike a bilinear tap); float result rounded to bytes. */
+export function shrinkRgb(img: RgbImage, width: number, height: number): RgbImage {
+  const cols = areaTaps(img.width, width);
+  const rows = areaTaps(img.height, height);
+  const out = new Uint8Array(width * height * 3);
+  const acc = new Float64Array(3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      acc.fill(0);
+      for (const r of rows[y]) {
+        for (const c of cols[x]) {
+          const w = r.weight * c.weight;
+          const j = 3 * (r.index * img.width + c.index);
+          acc[0] += w * img.data[j];
+          acc[1] += w * img.data[j + 1];
+          acc[2] += w * img.data[j + 2];
+        }
+      }
+      const o = 3 * (y * width + x);
+      for (let k = 0; k < 3; k++) out[o + k] = Math.round(acc[k]);
+    }
+  }
+  return { data: out, width, height };
+}
+
+/** The dense flow estimators `depthkit video` can use (`--flow-method`). */
+export const FLOW_METHODS = ['dis', 'lk'] as const;
+export type FlowMethod = (typeof FLOW_METHODS)[number];
+
+/** How protocol.flow names each estimator. */
+export const FLOW_METHOD_NAMES: Record<FlowMethod, string> = {
+  dis: 'DIS (dense inverse search, MEDIUM preset at finest scale 0)',
+  lk: 'coarse-to-fine Lucas-Kanade',
+};
+
+/** Flow from a to b by the named estimator. */
+export function estimateFlowBy(method: FlowMethod, a: RgbImage, b: RgbImage): FlowField {
+  return method === 'dis' ? estimateFlowDis(a, b) : estimateFlow(a, b);
+}
+
+/**
+ * Both flows of the pair (prev, next) at the frames' size, estimated on frames shrunk so that their longest side is
+ * at most `flowSize` (the estimate is then upsampled): the cost falls with the pixel count.
+ */
+export function estimatePairFlows(prev: RgbImage, next: RgbImage, flowSize: number, method: FlowMethod = 'dis'): PairFlows {
+  const { width, height } = next;
+  const small = fitLongestSide(next, flowSize);
+  const est = (a: RgbImage, b: RgbImage) => estimateFlowBy(method, a, b);
+  if (small.width === width && small.height === height) return { toPrev: est(next, prev), toNext: est(prev, next) };
+  const a = shrinkRgb(prev, small.width, small.height);
+  const b = shrinkRgb(next, small.width, small.height);
+  return { toPrev: resampleFlow(est(b, a), width, height), toNext: resampleFlow(est(a, b), width, height) };
+}
