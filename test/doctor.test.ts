@@ -30,10 +30,27 @@ test('depthkit doctor --json names a backend and the ffmpeg version', () => {
     assert.notEqual(report.engine, 'onnx-cuda');
   }
   assert.match(report.node, /^v\d+/);
-  assert.equal(typeof report.ffmpeg.version, 'string');
+  // Both FFmpegs are reported; the embedded one (node-av's addon, part of npm ci) is the one in use by default.
+  assert.equal(report.ffmpeg.inUse, 'embedded');
+  assert.equal(report.ffmpeg.embedded.available, true, report.ffmpeg.embedded.problem);
+  assert.match(report.ffmpeg.embedded.version, /^\d+\.\d+/);
+  assert.equal(typeof report.ffmpeg.system.available, 'boolean');
+});
+
+test('doctor: --ffmpeg system, DEPTHKIT_FFMPEG=system and FFMPEG_PATH switch the FFmpeg in use', () => {
+  const text = depthkit(['doctor', '--ffmpeg', 'system']);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^ffmpeg {5}system \(--ffmpeg system\)$/m);
+  assert.match(text.stdout, /^ {2}\+ embedded {2}\d+\.\d+\S* \(@seydx\/node-av-/m);
+  const env = JSON.parse(depthkit(['doctor', '--json'], { env: { DEPTHKIT_FFMPEG: 'system' } }).stdout);
+  assert.equal(env.ffmpeg.inUse, 'system');
+  const explicit = JSON.parse(depthkit(['doctor', '--json', '--ffmpeg', 'embedded'], { env: { DEPTHKIT_FFMPEG: 'system' } }).stdout);
+  assert.equal(explicit.ffmpeg.inUse, 'embedded', 'an explicit --ffmpeg wins over the environment');
 });
 
 test('a missing FFMPEG_PATH is a one-line error in doctor', () => {
   const r = depthkit(['doctor', '--json'], { env: { FFMPEG_PATH: '/nonexistent/ffmpeg' } });
-  assert.match(JSON.parse(r.stdout).ffmpeg.problem, /ffmpeg not found at "\/nonexistent\/ffmpeg"/);
+  const report = JSON.parse(r.stdout);
+  assert.match(report.ffmpeg.system.problem, /ffmpeg not found at "\/nonexistent\/ffmpeg"/);
+  assert.equal(report.ffmpeg.inUse, 'system', 'FFMPEG_PATH names the system ffmpeg');
 });

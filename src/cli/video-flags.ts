@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { floatFlag } from './flags.js';
 import { ENGINE_REQUESTS } from '../model/engine.js';
+import { ffmpegFlags, hwaccelFlags } from './ffmpeg-flags.js';
 import { conventionFlags } from './protocol-flags.js';
 
 /** `depthkit video` flags: depth sources, frame selection, outputs, ground truth. */
@@ -38,4 +39,6 @@ export const videoFlags = {
   poses: Flags.string({ description: 'camera-to-world poses, one 3x4 row a frame (synth/KITTI layout), for TAE' }),
   intrinsics: Flags.string({ description: 'fx fy cx cy (or a 3x3 matrix), for TAE' }),
   plots: Flags.boolean({ description: 'write plots/ (per-frame curves) beside the CSVs', default: true, allowNo: true }),
+  ...ffmpegFlags,
+  ...hwaccelFlags,
 };

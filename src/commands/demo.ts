@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
+import { ffmpegFlags } from '../cli/ffmpeg-flags.js';
 import { createProgress, type Progress } from '../cli/progress.js';
 import { displayPath, formatTable } from '../cli/table.js';
 
@@ -9,6 +10,7 @@ export default class Demo extends BaseCommand {
 
   static override flags = {
     out: Flags.string({ description: 'output folder', default: 'depthkit-demo' }),
+    ...ffmpegFlags,
   };
 
   async run() {
@@ -17,6 +19,7 @@ export default class Demo extends BaseCommand {
     const { runDemo } = await import('../demo/run-demo.js');
     let progress: Progress | undefined;
     const r = await runDemo(flags.out, {
+      ffmpeg: flags.ffmpeg as never,
       log: (line) => this.note(line),
       onFrame: (_done, total) => {
         progress ??= createProgress('video', total, { enabled: !this.jsonEnabled(), unit: 'frames' });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
 import { floatFlag } from '../cli/flags.js';
+import { ffmpegFlags } from '../cli/ffmpeg-flags.js';
 import { createProgress } from '../cli/progress.js';
 import { MOTIONS, type Motion } from '../synth/camera.js';
 import { SCENES, type SceneName } from '../synth/scene.js';
@@ -28,6 +29,7 @@ export default class Synth extends BaseCommand {
     seed: Flags.integer({ description: 'seed of textures and object placement (same seed, same bytes)', default: 1 }),
     'save-frames': Flags.boolean({ description: 'also write frames/NNNNNN.png (RGB) and train.txt / val.txt (last 20% val)', default: false }),
     out: Flags.string({ description: 'output folder (default synth-<scene>)' }),
+    ...ffmpegFlags,
   };
 
   async run() {
@@ -50,6 +52,7 @@ export default class Synth extends BaseCommand {
         fov,
         seed: flags.seed,
         saveFrames: flags['save-frames'],
+        ffmpeg: flags.ffmpeg as never,
       },
       () => progress.tick(),
     ).finally(() => progress.stop());

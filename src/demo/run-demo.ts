@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureWritableDir } from '../io/atomic.js';
 import { writeSynth } from '../synth/write.js';
+import type { FfmpegChoice } from '../video/backend/types.js';
 import { writeRandomClip } from '../model/random-clip.js';
 import { runVideo, type VideoRunResult } from '../video/run-video.js';
 import { writeVideoPlots } from '../report/plots.js';
@@ -28,11 +29,11 @@ export interface DemoResult {
  * synth -> video with four depth sources (demo model, flickered ground truth, a constant map, ground truth) -> CSVs,
  * plots, report.
  */
-export async function runDemo(out: string, opts: { log?: (line: string) => void; onFrame?: (done: number, total: number) => void } = {}): Promise<DemoResult> {
+export async function runDemo(out: string, opts: { log?: (line: string) => void; onFrame?: (done: number, total: number) => void; ffmpeg?: FfmpegChoice } = {}): Promise<DemoResult> {
   const log = opts.log ?? (() => {});
   await ensureWritableDir(out);
   log('rendering a synthetic room with exact depth and camera poses (depthkit synth)');
-  const synth = await writeSynth(path.join(out, 'synth'), { ...DEMO_SCENE, saveFrames: false });
+  const synth = await writeSynth(path.join(out, 'synth'), { ...DEMO_SCENE, saveFrames: false, ffmpeg: opts.ffmpeg });
   const clip = path.join(out, 'demo-clip-tiny.safetensors');
   await writeRandomClip(clip, 'tiny', DEMO_CLIP_SEED);
   const flickered = path.join(out, 'gt-flicker');
@@ -53,6 +54,7 @@ export async function runDemo(out: string, opts: { log?: (line: string) => void;
     intrinsics: synth.intrinsics,
     maxDepth: 20,
     onFrame: opts.onFrame,
+    ffmpeg: opts.ffmpeg,
     command: 'depthkit demo',
   });
   await writeVideoPlots(video.out);

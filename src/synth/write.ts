@@ -7,6 +7,7 @@ import { writePng16 } from '../io/png16.js';
 import type { Intrinsics } from '../metrics/tae.js';
 import type { RgbImage } from '../metrics/types.js';
 import { createEncoder } from '../video/encode.js';
+import type { FfmpegChoice } from '../video/backend/types.js';
 import { intrinsicsFromFov, poseAt, poseMatrix, type Motion, type Pose } from './camera.js';
 import { formatIntrinsics, formatPoses } from './calib.js';
 import { renderFrame } from './render.js';
@@ -24,6 +25,8 @@ export interface SynthOptions {
   motion: Motion;
   /** Also write frames/NNNNNN.png (RGB) and the train/val lists that point at them. */
   saveFrames: boolean;
+  /** Which FFmpeg encodes video.mp4 (default auto). */
+  ffmpeg?: FfmpegChoice;
 }
 
 /** Depth PNG values are millimetres. */
@@ -86,7 +89,7 @@ export async function writeSynth(dir: string, o: SynthOptions, onFrame?: (index:
   await fs.mkdir(files.depth, { recursive: true });
   if (files.frames) await fs.mkdir(files.frames, { recursive: true });
 
-  const encoder = await createEncoder(files.video, { width: o.width, height: o.height, fps: o.fps });
+  const encoder = await createEncoder(files.video, { width: o.width, height: o.height, fps: o.fps, ffmpeg: o.ffmpeg });
   try {
     for (let i = 0; i < o.frames; i++) {
       const { rgb, depth } = renderFrame(plan.scene, plan.poses[i], plan.K, o.width, o.height);

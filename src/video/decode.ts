@@ -1,6 +1,6 @@
 import { DepthkitError } from '../errors.js';
 import type { RgbImage } from '../metrics/types.js';
-import { systemBackend } from './backend/system.js';
+import { videoBackend } from './backend/index.js';
 import type { FfmpegChoice, HwAccel, VideoBackend } from './backend/types.js';
 import { buildTimeline, indexAt, isWanted, selectFrames, wantedBetween, type IdentityMode, type Selection, type Timeline, type Wanted } from './frame-identity.js';
 import { checkVideoPath, type VideoInfo } from './probe.js';
@@ -60,15 +60,6 @@ export interface DecodeReport {
   missing: number[];
   /** False when the consumer stopped before the end of the selection: `missing` then covers what was passed. */
   complete: boolean;
-}
-
-/**
- * The one place where an FFmpeg is chosen. The embedded backend (node-av) plugs in here once
- * src/video/backend/index.ts exists; until then 'auto' is the system ffmpeg.
- */
-export function videoBackend(choice: FfmpegChoice = 'auto'): VideoBackend {
-  if (choice === 'embedded') throw new DepthkitError('the embedded FFmpeg is not part of this build: use --ffmpeg system');
-  return systemBackend;
 }
 
 function checkOptions(file: string, o: DecodeOptions): void {

@@ -1,6 +1,7 @@
 import { colourise, turboTable } from '../report/colormap.js';
 import type { DepthMap, RgbImage } from '../metrics/types.js';
 import { createEncoder, type Encoder } from './encode.js';
+import type { FfmpegChoice } from './backend/types.js';
 
 export interface ColourRange {
   lo: number;
@@ -42,14 +43,14 @@ export interface PreviewWriter {
 }
 
 /** preview.mp4 writer; the encoder starts on the first frame, whose depth fixes the colour range. */
-export function openPreview(file: string, fps: number): PreviewWriter {
+export function openPreview(file: string, fps: number, ffmpeg?: FfmpegChoice): PreviewWriter {
   const lut = turboTable();
   let encoder: Encoder | undefined;
   let range: ColourRange | undefined;
   return {
     async write(rgb, depth) {
       range ??= previewRange(depth);
-      encoder ??= await createEncoder(file, { width: 2 * rgb.width, height: rgb.height, fps });
+      encoder ??= await createEncoder(file, { width: 2 * rgb.width, height: rgb.height, fps, ffmpeg });
       await encoder.write(composePreview(rgb, depth, range, lut));
     },
     close: async () => encoder?.close(),

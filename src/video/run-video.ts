@@ -12,7 +12,7 @@ import type { DepthModel } from '../model/depth-model.js';
 import { readIntrinsics, readPoses, scaleIntrinsics } from '../synth/calib.js';
 import { fitLongestSide } from '../util/size.js';
 import { DEPTHKIT_VERSION } from '../version.js';
-import type { FfmpegChoice } from './backend/types.js';
+import type { FfmpegChoice, HwAccel } from './backend/types.js';
 import type { DecodedFrame, DecodeReport, FramePlan } from './decode.js';
 import { planSource, sourceFrames, sourceOutBase } from './frame-source.js';
 import { modelSource, openFileSource, SAVE_SCALE, type AnalysisFrame, type DepthKind, type DepthSource, type SaveFormat } from './depth-source.js';
@@ -27,6 +27,7 @@ import { mapStage } from './pipeline.js';
 import { openPreview, type PreviewWriter } from './preview.js';
 import { planPairing, videoRecord, type Pairing } from './frame-pairing.js';
 import type { VideoInfo } from './probe.js';
+import { videoBackend } from './backend/index.js';
 
 export interface VideoRunOptions {
   video: string;
@@ -83,6 +84,8 @@ export interface VideoRunOptions {
   log?: (line: string) => void;
   /** The command line, recorded in run.json. */
   command?: string;
+  /** Hardware decoding (embedded FFmpeg); a fallback to software is noted in run.json. */
+  hwaccel?: HwAccel;
 }
 
 export type { Row, VideoConventions };
@@ -135,6 +138,8 @@ interface Checked {
   poses?: Float64Array[];
   K?: Intrinsics;
   notes: string[];
+  /** The FFmpeg that decodes, with its version (run.json `ffmpeg`). */
+  ffmpeg: string;
 }
 
 /** Every input is opened and checked before anything is written or the model loads. */
@@ -144,6 +149,7 @@ async function checkInputs(o: VideoRunOptions): Promise<Checked> {
   if (o.flowDir && (o.stride ?? 1) > 1) throw new DepthkitError('--flow files pair consecutive frames; they cannot be used with --stride > 1', { file: o.flowDir });
   if ((o.poses === undefined) !== (o.intrinsics === undefined)) throw new DepthkitError('--poses and --intrinsics go together (TAE needs both)');
   const plan = await planSource(o.video, { fps: o.fps, start: o.start, duration: o.duration, stride: o.stride, maxFrames: o.maxFrames, ffmpeg: o.ffmpeg });
+  const ffmpeg = plan.backend === 'images' ? 'none (image files)' : await videoBackend(o.ffmpeg).version();
   const { info } = plan;
   const size = fitLongestSide(info, o.analysisSize ?? 320);
   const files = await Promise.all(depthSpecs.map((spec) => openFileSource(spec, { scale: o.depthScale ?? 1, kind: o.depthKind ?? 'depth', key: o.depthKey })));
@@ -158,15 +164,15 @@ async function checkInputs(o: VideoRunOptions): Promise<Checked> {
   if (gt) counted.push({ what: `ground truth ${gt.dir}`, file: gt.dir, count: gt.count });
   if (poses && o.poses) counted.push({ what: `poses ${o.poses}`, file: o.poses, count: poses.length });
   const pairing = planPairing(plan, counted, o.allowMismatch ?? false, o.video);
-  return { info, plan, pairing, size, files, gt, poses, K, notes: [...pairing.notes] };
+  return { info, plan, pairing, size, files, gt, poses, K, notes: [...pairing.notes], ffmpeg };
 }
 
 /** How decoding went: the decoder's report, and the stream index where --allow-mismatch stopped it. */
-interface DecodeEnd { report?: DecodeReport; stoppedAt?: number }
+interface DecodeEnd { report?: DecodeReport; stoppedAt?: number; notes?: string[] }
 
 /** Decoded frames, each checked to have its files; stopped by the signal or (--allow-mismatch) by the shortest source. */
 async function* selectedFrames(o: VideoRunOptions, c: Checked, end: DecodeEnd): AsyncGenerator<DecodedFrame> {
-  const frames = sourceFrames(o.video, { plan: c.plan, ...c.size, ffmpeg: o.ffmpeg, onReport: (r) => (end.report = r) });
+  const frames = sourceFrames(o.video, { plan: c.plan, ...c.size, ffmpeg: o.ffmpeg, hwaccel: o.hwaccel, note: (line) => end.notes?.push(line), onReport: (r) => (end.report = r) });
   for await (const f of frames) {
     if (o.signal?.aborted) return;
     if (c.pairing.admit(f) === 'stop') {
@@ -205,10 +211,10 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
   const range = { minDepth: o.minDepth ?? 1e-3, maxDepth: o.maxDepth ?? 80, nan: conventions.nan };
   const keep = (c.gt !== undefined && scope === 'sequence') || c.poses !== undefined;
   const states: SourceState[] = sources.map((source) => ({ source, space: o.alignSpace ?? (source.kind === 'disparity' ? 'disparity' : 'depth'), kept: [], pooled: emptyPool() }));
-  const preview: PreviewWriter | undefined = o.preview === false ? undefined : openPreview(path.join(out, 'preview.mp4'), c.info.fps / (o.stride ?? 1));
+  const preview: PreviewWriter | undefined = o.preview === false ? undefined : openPreview(path.join(out, 'preview.mp4'), c.info.fps / (o.stride ?? 1), o.ffmpeg);
   const total = c.pairing.total;
-  const end: DecodeEnd = {};
   const notes = [...c.notes];
+  const end: DecodeEnd = { notes };
   let interrupted = false;
   const pool = !o.flowDir && (o.flowWorkers ?? 1) > 0 ? FlowPool.start(o.flowWorkers ?? 1) : undefined;
   const pairFlows = flowEstimator(o, pool);
@@ -382,6 +388,7 @@ async function writeOutputs(out: string, x: OutputContext): Promise<string[]> {
     command: x.o.command ?? null,
     video: x.o.video,
     info: videoRecord(x.c.plan, x.decode),
+    ffmpeg: x.c.ffmpeg,
     models: x.models,
     depth_kinds: Object.fromEntries(x.states.map((st) => [st.source.name, st.source.kind])),
     descriptions: Object.fromEntries(x.states.map((st) => [st.source.name, st.source.description])),

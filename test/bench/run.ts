@@ -1,6 +1,7 @@
 /**
  * `npm run bench [section ...]`: measures speed and memory as ratios within one run (never as test assertions).
- * Sections: eval, model, onnx, video, flow, memory, video-benchmarks (add more in test/bench/). Results are printed and saved to .bench/results.json.
+ * Sections: eval, model, onnx, video, decode (the embedded vs command-line FFmpeg rows of video, alone), flow, memory,
+ * video-benchmarks (add more in test/bench/). Results are printed and saved to .bench/results.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -10,7 +11,8 @@ const sections: Record<string, () => Promise<BenchRow[]>> = {
   eval: async () => (await import('./eval.js')).benchEval(),
   model: async () => (await import('./model.js')).benchModel(),
   onnx: async () => (await import('./onnx.js')).benchOnnx(),
-  video: async () => (await import('./video.js')).benchVideo(),
+  video: async () => [...(await (await import('./video-decode.js')).benchDecode()), ...(await (await import('./video.js')).benchVideo())],
+  decode: async () => (await import('./video-decode.js')).benchDecode(),
   flow: async () => (await import('./flow.js')).benchFlow(),
   memory: async () => (await import('./memory.js')).benchMemory(),
   'video-benchmarks': async () => (await import('./video-benchmarks.js')).benchVideoBenchmarks(),
