@@ -46,9 +46,14 @@ test('summary: absolute tolerance, inside (at the boundary) and outside', async 
   const outside = await compare(d, b, csv(d, 'c2.csv', `${SUMMARY}100,0.1021,2.5,0.9\n`), { tolerance: ['abs_rel=0.002'] });
   assert.equal(metric(outside.result.metrics, 'abs_rel').verdict, 'REGRESSED');
   assert.equal(outside.result.passed, false);
-  // Without a tolerance any worsening regresses (default tolerance 0).
-  const strict = await compare(d, b, csv(d, 'c3.csv', `${SUMMARY}100,0.1,2.5001,0.9\n`));
+  // --default-tolerance 0: any worsening regresses.
+  const strict = await compare(d, b, csv(d, 'c3.csv', `${SUMMARY}100,0.1,2.5001,0.9\n`), { defaultTolerance: '0' });
   assert.equal(metric(strict.result.metrics, 'rmse').verdict, 'REGRESSED');
+  // Without one, a metric without its own tolerance may worsen by 1% of the baseline.
+  const loose = await compare(d, b, csv(d, 'c4.csv', `${SUMMARY}100,0.1,2.5249,0.9\n`));
+  assert.deepEqual([metric(loose.result.metrics, 'rmse').verdict, metric(loose.result.metrics, 'rmse').tolerance], ['within tolerance', '1%']);
+  const over = await compare(d, b, csv(d, 'c5.csv', `${SUMMARY}100,0.1,2.5251,0.9\n`));
+  assert.equal(metric(over.result.metrics, 'rmse').verdict, 'REGRESSED');
 });
 
 test('summary: relative tolerance is a percentage of the baseline', async () => {
@@ -73,9 +78,9 @@ test('d1..d3 are higher-is-better', async () => {
   assert.equal(within.result.passed, true);
 });
 
-test('summary NaN: regresses unless both sides are NaN', async () => {
+test('summary NaN (--allow-nonfinite): regresses unless both sides are NaN', async () => {
   const d = dir();
-  const run = await compare(d, csv(d, 'b.csv', 'abs_rel,rmse,d1\nnan,2.5,0.9\n'), csv(d, 'c.csv', 'abs_rel,rmse,d1\nNaN,nan,0.9\n'));
+  const run = await compare(d, csv(d, 'b.csv', 'abs_rel,rmse,d1\nnan,2.5,0.9\n'), csv(d, 'c.csv', 'abs_rel,rmse,d1\nNaN,nan,0.9\n'), { allowNonfinite: true });
   assert.deepEqual(run.result.metrics.map((m) => m.verdict), ['same', 'REGRESSED', 'same']);
   assert.equal(run.result.passed, false);
 });
@@ -113,18 +118,18 @@ test('per-row: missing and new rows fail unless allowed', async () => {
   assert.equal((await compare(d, b, c, { allowNewRows: true, allowMissingRows: true })).result.passed, true);
 });
 
-test('per-row NaN cells: the row is left out of that metric and counted', async () => {
+test('per-row NaN cells (--allow-nonfinite): the row is left out of that metric and counted', async () => {
   const d = dir();
   const b = csv(d, 'b.csv', `${ROWS}a,0.1,0.9,1\nb,nan,0.8,1\nc,0.3,0.7,1\n`);
-  const c = csv(d, 'c.csv', `${ROWS}a,0.1,0.9,1\nb,0.2,0.8,1\nc,0.3,nan,1\n`);
-  const run = await compare(d, b, c);
+  const c = csv(d, 'c.csv', `${ROWS}a,0.1,0.9,1\nb,0.2,0.8,1\nc,0.3,-inf,1\n`);
+  const run = await compare(d, b, c, { allowNonfinite: true });
   const a = metric(run.result.metrics, 'abs_rel');
   const d1 = metric(run.result.metrics, 'd1');
   assert.deepEqual([a.rows, a.nanRows, d1.rows, d1.nanRows], [2, 1, 2, 1]);
   assert.equal(run.result.passed, true);
   assert.match(run.markdown, /abs_rel: 1 row\(s\) with NaN in baseline or candidate left out/);
   // Every row NaN in the candidate only: nothing comparable, and that is a regression.
-  const allNaN = await compare(d, csv(d, 'b2.csv', `${ROWS}a,0.1,0.9,1\n`), csv(d, 'c2.csv', `${ROWS}a,nan,0.9,1\n`));
+  const allNaN = await compare(d, csv(d, 'b2.csv', `${ROWS}a,0.1,0.9,1\n`), csv(d, 'c2.csv', `${ROWS}a,inf,0.9,1\n`), { allowNonfinite: true });
   assert.equal(metric(allNaN.result.metrics, 'abs_rel').verdict, 'REGRESSED');
 });
 
@@ -138,13 +143,13 @@ test('gate significant: per-image noise passes, a real shift fails under both ga
   const b = csv(d, 'b.csv', `${ROWS}${base.join('\n')}\n`);
   const n = csv(d, 'n.csv', `${ROWS}${noisy.join('\n')}\n`);
   const s = csv(d, 's.csv', `${ROWS}${shifted.join('\n')}\n`);
-  assert.equal((await compare(d, b, n, { gate: 'mean' })).result.passed, false);
-  const sig = await compare(d, b, n, { gate: 'significant' });
+  assert.equal((await compare(d, b, n, { gate: 'mean', defaultTolerance: '0' })).result.passed, false);
+  const sig = await compare(d, b, n, { gate: 'significant', defaultTolerance: '0' });
   assert.equal(sig.result.passed, true);
   assert.equal(metric(sig.result.metrics, 'abs_rel').verdict, 'within tolerance');
   assert.equal((await compare(d, b, s, { gate: 'mean' })).result.passed, false);
   assert.equal((await compare(d, b, s, { gate: 'significant' })).result.passed, false);
-  assert.equal((await compare(d, b, b, { gate: 'significant' })).result.passed, true);
+  assert.equal((await compare(d, b, b, { gate: 'significant', defaultTolerance: '0' })).result.passed, true);
 });
 
 test('protocol sidecars that differ give warnings; --strict-protocol is an error', async () => {
@@ -211,7 +216,7 @@ test('outputs: Markdown header and link, JUnit counts, step summary appended', a
   assert.deepEqual(run.written, [md, junit, summary]);
   const text = readFileSync(md, 'utf8');
   assert.match(text.split('\n')[0], /^### depthkit compare: FAIL \(\[report\]\(https:\/\/ci\.example\/run\/1\)\)$/);
-  assert.match(text, /\| abs_rel \| 0\.1 \| 0\.15 \| \+0\.05 \| \[\+0\.05, \+0\.05\] \| 0 \| \*\*REGRESSED\*\* \| 1 \|/);
+  assert.match(text, /\| abs_rel \| 0\.1 \| 0\.15 \| \+0\.05 \| \[\+0\.05, \+0\.05\] \| 1% \| \*\*REGRESSED\*\* \| 1 \|/);
   assert.equal(readFileSync(summary, 'utf8'), `# earlier step\n${text}\n`);
   const xml = readFileSync(junit, 'utf8');
   const suite = /<testsuite [^>]*tests="(\d+)" failures="(\d+)"/.exec(xml);
@@ -221,7 +226,7 @@ test('outputs: Markdown header and link, JUnit counts, step summary appended', a
   assert.deepEqual([Number(suite[1]), Number(suite[2])], [testcases.length, failures.length]);
   // abs_rel, d1 gated + missing-rows + new-rows cases; abs_rel, missing (b) and new (z) fail.
   assert.deepEqual([testcases.length, failures.length], [4, 3]);
-  assert.match(xml, /<failure type="regression" message="abs_rel regressed: baseline=0\.1 candidate=0\.15 delta=\+0\.05 tolerance=0/);
+  assert.match(xml, /<failure type="regression" message="abs_rel regressed: baseline=0\.1 candidate=0\.15 delta=\+0\.05 tolerance=1%/);
   const outer = /<testsuites [^>]*tests="(\d+)" failures="(\d+)"/.exec(xml);
   assert.deepEqual([Number(outer?.[1]), Number(outer?.[2])], [4, 3]);
 });

@@ -142,6 +142,6 @@ test('engines are probed in auto order; onnx is always available and --backend o
   const auto = await chooseEngine('auto', rows);
   assert.equal(auto.engine, rows.find((r) => r.available && !r.autoSkip)!.name);
   assert.equal((await chooseEngine('onnx', rows)).engine, cuda.available ? 'onnx-cuda' : 'onnx');
-  if (!cuda.available) assert.match(cuda.detail, /npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12|installed, but missing lib|no GPU session starts/);
+  if (!cuda.available) assert.match(cuda.detail, /ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install|installed, but missing lib|no GPU session starts/);
   await assert.rejects(chooseEngine('tensorflow-gpu', [...rows.map((r) => ({ ...r, available: r.name !== 'tensorflow-gpu' && r.available }))]), /backend tensorflow-gpu is not available/);
 });

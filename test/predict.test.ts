@@ -79,6 +79,10 @@ test('depthkit predict: --backend onnx and --backend wasm write the same depth m
   }
   // A glob picks its matches only; png16 stores millimetres of the same prediction.
   run('onnx', path.join(tmp, 'png'), 'png16', path.join(images, '*.p?g'));
+  // Without --json the result line is on stdout, like every command's "wrote ..." line.
+  const plain = cli('predict', [path.join(images, 'a.png'), '--checkpoint', CKPT, '--clip', CLIP, '--out', path.join(tmp, 'plain'), '--backend', 'onnx'], env);
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.match(plain.stdout, /^wrote 1 depth map\(s\) to .*plain \(/m);
   assert.deepEqual(readdirSync(path.join(tmp, 'png')), ['a.png']);
   const mm = await readDepthMap(path.join(tmp, 'png', 'a.png'), { scale: 1000 });
   const m = await readDepthMap(path.join(tmp, 'onnx', 'a.npy'));

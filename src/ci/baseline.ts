@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../io/atomic.js';
+import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
 import { metaPath, readCsv, type CsvMeta } from '../io/csv.js';
 import { DEPTHKIT_VERSION } from '../version.js';
 
@@ -25,7 +25,7 @@ export function baselineRecordPath(baseline: string): string {
 export async function updateBaseline(candidate: string, baseline: string, now = new Date()): Promise<BaselineRecord> {
   const table = await readCsv(candidate);
   const bytes = await fs.readFile(candidate);
-  await fs.mkdir(path.dirname(baseline), { recursive: true });
+  await ensureWritableDir(path.dirname(baseline));
   await writeFileAtomic(baseline, bytes);
   if (table.meta) await writeFileAtomic(metaPath(baseline), await fs.readFile(metaPath(candidate)));
   else await fs.rm(metaPath(baseline), { force: true });

@@ -25,6 +25,8 @@ export interface CompareOptions {
   bootstrap: BootstrapOptions;
   allowNewRows: boolean;
   allowMissingRows: boolean;
+  /** Read inf / -inf / nan as "no value" (see cell) instead of refusing the file. */
+  allowNonfinite: boolean;
 }
 
 export interface MetricComparison {
@@ -102,10 +104,29 @@ function selectColumns(base: CompareSide, cand: CompareSide, opts: CompareOption
   return { gated, reported };
 }
 
+/**
+ * A metric's cells in a baseline row and a candidate row. Non-finite values are refused (exit 2, naming file, row and
+ * column): an `inf` abs_rel would otherwise pass as "within tolerance" and a `-inf` one as "improved", and a NaN
+ * where the other run has a number hides what went wrong. NaN on both sides is the metric being undefined for that
+ * row in both runs (TAE without poses, DBE on a frame without edges): left out, as before. With allowNonfinite every
+ * non-finite value is NaN, which the comparison treats as a value it cannot show to be no worse.
+ */
+function cells(base: CompareSide, i: number, cand: CompareSide, j: number, metric: string, opts: CompareOptions): [number, number] {
+  const b = numericCell(base.file, base.table.rows[i], metric, i);
+  const c = numericCell(cand.file, cand.table.rows[j], metric, j);
+  if (!opts.allowNonfinite && !(Number.isNaN(b) && Number.isNaN(c))) {
+    for (const [side, k, v] of [[base, i, b], [cand, j, c]] as const) {
+      if (Number.isFinite(v)) continue;
+      const text = side.table.rows[k][metric].trim();
+      throw new FormatError(side.file, `row ${k + 2}, column "${metric}": non-finite value "${text}" (pass --allow-nonfinite to leave such rows out)`);
+    }
+  }
+  return [Number.isFinite(b) ? b : NaN, Number.isFinite(c) ? c : NaN];
+}
+
 function compareSummary(base: CompareSide, cand: CompareSide, metric: string, gated: boolean, opts: CompareOptions): MetricComparison {
   const direction = metricDirection(metric);
-  const b = numericCell(base.file, base.table.rows[0], metric, 0);
-  const c = numericCell(cand.file, cand.table.rows[0], metric, 0);
+  const [b, c] = cells(base, 0, cand, 0, metric, opts);
   const delta = b === c ? 0 : c - b;
   const entry: MetricComparison = { metric, direction, gated, baseline: b, candidate: c, delta, verdict: 'reported' };
   if (!gated) return entry;
@@ -127,8 +148,7 @@ function compareRows(
   let bothNaN = 0;
   let candSum = 0;
   for (const [i, j] of pairs) {
-    const b = numericCell(base.file, base.table.rows[i], metric, i);
-    const c = numericCell(cand.file, cand.table.rows[j], metric, j);
+    const [b, c] = cells(base, i, cand, j, metric, opts);
     if (Number.isNaN(b) || Number.isNaN(c)) {
       nanRows++;
       if (Number.isNaN(c) && Number.isNaN(b)) bothNaN++;

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DepthkitError, FormatError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
 import { readCsv, type CsvTable } from '../io/csv.js';
 import { compareTables, type CompareResult, type GateMode } from './compare.js';
 import { loadCiConfig, type CiConfig } from './config.js';
@@ -9,7 +9,7 @@ import { comparisonJunit } from './junit.js';
 import { comparisonMarkdown } from './markdown.js';
 import { isKnownColumn } from './metric-direction.js';
 import { protocolDifferences, type ProtocolDifference } from './protocol-check.js';
-import { parseTolerance, parseToleranceList, ZERO_TOLERANCE, type Tolerance } from './tolerance.js';
+import { parseTolerance, parseToleranceList, DEFAULT_TOLERANCE, type Tolerance } from './tolerance.js';
 
 /** Key columns tried in order; 'a+b' matches rows on both (the video benchmarks' sequences.csv). */
 export const DEFAULT_KEYS = ['name', 'model', 'video', 'dataset+sequence', 'dataset'];
@@ -30,6 +30,8 @@ export interface CompareRequest {
   confidence?: number;
   allowNewRows: boolean;
   allowMissingRows: boolean;
+  /** Compare inf / -inf / nan cells (each such cell leaves its row out, as NaN does) instead of refusing them. */
+  allowNonfinite?: boolean;
   strictProtocol: boolean;
   markdown?: string;
   junit?: string;
@@ -72,7 +74,7 @@ function resolveKey(req: CompareRequest, config: CiConfig | undefined, base: [st
 }
 
 async function writeOutput(file: string, text: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
+  await ensureWritableDir(path.dirname(file));
   await writeFileAtomic(file, text);
 }
 
@@ -95,11 +97,12 @@ export async function runCompare(req: CompareRequest): Promise<CompareRun> {
     metrics: req.metrics ?? config?.gate?.metrics,
     report: config?.gate?.report,
     tolerances: { ...config?.tolerances, ...flags.tolerances },
-    defaultTolerance: flags.defaultTolerance ?? config?.defaultTolerance ?? ZERO_TOLERANCE,
+    defaultTolerance: flags.defaultTolerance ?? config?.defaultTolerance ?? DEFAULT_TOLERANCE,
     gate: req.gate ?? config?.gateMode ?? 'mean',
     bootstrap: { resamples, confidence, seed: req.seed ?? config?.seed ?? 1 },
     allowNewRows: req.allowNewRows,
     allowMissingRows: req.allowMissingRows,
+    allowNonfinite: req.allowNonfinite ?? false,
   });
   const protocol = protocolDifferences(base[1].meta, cand[1].meta);
   if (protocol.length && req.strictProtocol) {

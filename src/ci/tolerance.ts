@@ -1,7 +1,12 @@
 /** A tolerance on how much worse a metric may get: absolute (metric units) or relative to the baseline value. */
 export type Tolerance = { kind: 'abs'; value: number } | { kind: 'rel'; percent: number };
 
-export const ZERO_TOLERANCE: Tolerance = { kind: 'abs', value: 0 };
+/**
+ * For a gated metric without a tolerance of its own: 1% of the baseline value. Per-image means of abs_rel, rmse or
+ * silog move by a few tenths of a percent between runs that differ only in float order, resizing or a backend; 0
+ * would fail those, while a real regression (a model or protocol change) moves them by several percent.
+ */
+export const DEFAULT_TOLERANCE: Tolerance = { kind: 'rel', percent: 1 };
 
 /** Parses `0.002` or `1%`; undefined when the text is neither a finite non-negative number nor a percentage. */
 export function parseTolerance(text: string | number): Tolerance | undefined {

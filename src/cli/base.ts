@@ -1,5 +1,5 @@
 import { Command, Flags, Errors } from '@oclif/core';
-import { DepthkitError } from '../errors.js';
+import { errorExitCode, errorLine } from './error-line.js';
 
 /**
  * Shared behaviour of every depthkit command: `--json` output and one-line errors with the right exit code.
@@ -12,14 +12,19 @@ export abstract class BaseCommand extends Command {
     verbose: Flags.boolean({ description: 'print details (timings, engine choices) to stderr', default: false }),
   };
 
+  /**
+   * Every error, depthkit's or the flag parser's, is one line on stderr, or with --json one JSON object
+   * `{"error": {"message", "exitCode"}}` on stdout; never a stack trace, never the whole help.
+   */
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
-    if (err instanceof DepthkitError) {
-      process.stderr.write(`depthkit: ${err.message}\n`);
-      process.exitCode = err.exitCode;
-      // Throwing ExitError stops oclif from printing a stack trace while keeping the exit code.
-      throw new Errors.ExitError(err.exitCode);
-    }
-    return super.catch(err);
+    if (err instanceof Errors.ExitError) throw err;
+    const exitCode = errorExitCode(err);
+    const message = errorLine(err, this.id?.replace(/:/g, ' '));
+    if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({ error: { message, exitCode } })}\n`);
+    else process.stderr.write(`depthkit: ${message}\n`);
+    process.exitCode = exitCode;
+    // Throwing ExitError stops oclif from printing the error again while keeping the exit code.
+    throw new Errors.ExitError(exitCode);
   }
 
   /** Progress and notes go to stderr so that stdout stays machine-readable with --json. */

@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { shardFlag } from './flags.js';
 import { ENGINE_REQUESTS } from '../model/engine.js';
 
 /** `depthkit eval` benchmark mode (`--dataset` with `--data-path`): split, sharding and the built-in model. */
@@ -7,7 +8,7 @@ export const benchmarkFlags = {
   'gt-path': Flags.string({ description: 'benchmark mode: ground-truth folder when not --data-path (BTS --gt_path)', dependsOn: ['data-path'] }),
   split: Flags.string({ description: 'KITTI list: eigen (697, 45 without ground truth skipped) or eigen_benchmark (652)', options: ['eigen', 'eigen_benchmark'], default: 'eigen' }),
   limit: Flags.integer({ description: 'benchmark mode: the first N images of the split only', min: 1 }),
-  shard: Flags.string({ description: 'benchmark mode: contiguous part i of n, e.g. 2/4 (combine with depthkit merge)' }),
+  shard: shardFlag({ description: 'benchmark mode: contiguous part i of n, e.g. 2/4 (combine with depthkit merge)' }),
   resume: Flags.boolean({ description: 'both modes: continue an interrupted run from <out>/per_image.partial.csv (the same settings), skipping the images it holds', default: false }),
   'allow-missing': Flags.boolean({ description: 'benchmark mode: evaluate the images present, count the missing ones', default: false }),
   checkpoint: Flags.string({ description: 'benchmark mode: predict with the built-in model instead of --pred', exclusive: ['pred'] }),

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { floatFlag } from './flags.js';
+import { positiveFlag } from './flags.js';
 import { conventionRecord, PROTOCOL_NAMES, resolveProtocol, scriptRecord, type EvalProtocol, type ProtocolName } from '../eval/protocol.js';
 import type { CropName } from '../metrics/crop.js';
 import type { AlignMode, AlignSpace, MedianPixels } from '../metrics/align.js';
@@ -23,12 +23,12 @@ export const conventionFlags = {
 export const protocolFlags = {
   dataset: Flags.string({ description: 'protocol defaults: kitti = garg crop, 1e-3..80 m, gt/256; nyu = eigen crop, 1e-3..10 m, gt/1000', options: ['kitti', 'nyu'] }),
   crop: Flags.string({ description: 'evaluation crop', options: ['none', 'garg', 'eigen'] }),
-  'min-depth': floatFlag({ description: 'minimum valid depth in metres (exclusive)' }),
-  'max-depth': floatFlag({ description: 'maximum valid depth in metres (exclusive); predictions are clamped to it' }),
+  'min-depth': positiveFlag({ description: 'minimum valid depth in metres (exclusive)' }),
+  'max-depth': positiveFlag({ description: 'maximum valid depth in metres (exclusive); predictions are clamped to it' }),
   align: Flags.string({ description: 'alignment of relative predictions', options: ['none', 'median', 'scale', 'scale-shift'] }),
   'align-space': Flags.string({ description: 'least-squares space for scale / scale-shift', options: ['depth', 'disparity'] }),
-  'pred-scale': floatFlag({ description: 'raw prediction values are divided by this (default 1)' }),
-  'gt-scale': floatFlag({ description: 'raw ground-truth PNG values are divided by this (default 256 kitti, 1000 nyu, else 1)' }),
+  'pred-scale': positiveFlag({ description: 'raw prediction values are divided by this (default 1)' }),
+  'gt-scale': positiveFlag({ description: 'raw ground-truth PNG values are divided by this (default 256 kitti, 1000 nyu, else 1)' }),
   ...conventionFlags,
   'pred-layout': Flags.string({ description: 'a prediction of another size than its ground truth: exact (error, default), resize (bilinear), kb-crop (352x1216 pasted into the frame, BTS), kb-crop-gt (ground truth cut to it, ZoeDepth)', options: [...PRED_LAYOUTS] }),
   'resize-space': Flags.string({ description: 'resize the prediction as depth, or as disparity then invert (monodepth2, VDA)', options: ['depth', 'disparity'] }),

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
-import { floatFlag } from '../cli/flags.js';
+import { fractionFlag } from '../cli/flags.js';
 import { formatTable } from '../cli/table.js';
 import { comparisonNotes, comparisonTable } from '../ci/report-table.js';
 import { runCompare } from '../ci/run-compare.js';
@@ -20,16 +20,17 @@ export default class Compare extends BaseCommand {
 
   static override flags = {
     tolerance: Flags.string({ description: 'per-metric allowed worsening: abs_rel=0.002,d1=0.005 (absolute) or abs_rel=1% (relative)', multiple: true }),
-    'default-tolerance': Flags.string({ description: 'tolerance for gated metrics without their own (number or percent; default 0)' }),
+    'default-tolerance': Flags.string({ description: 'tolerance for gated metrics without their own (number or percent; default 1%)' }),
     key: Flags.string({ description: 'column matching rows (default: name, else model or video when both files have it)' }),
     metrics: Flags.string({ description: 'comma-separated metrics that gate (default: every metric with a known better side)' }),
     config: Flags.string({ description: 'config file (default: depthkit.config.json, else the "depthkit" key of package.json)' }),
     gate: Flags.string({ description: 'mean: the mean delta gates; significant: fail only when the whole bootstrap interval is beyond tolerance', options: ['mean', 'significant'] }),
-    resamples: Flags.integer({ description: 'bootstrap resamples (default 10000)' }),
+    resamples: Flags.integer({ description: 'bootstrap resamples (default 10000)', min: 100 }),
     seed: Flags.integer({ description: 'bootstrap seed (default 1)' }),
-    confidence: floatFlag({ description: 'bootstrap interval coverage (default 0.95)' }),
+    confidence: fractionFlag({ description: 'bootstrap interval coverage (default 0.95)' }),
     'allow-new-rows': Flags.boolean({ description: 'rows only in the candidate do not fail', default: false }),
     'allow-missing-rows': Flags.boolean({ description: 'rows only in the baseline do not fail', default: false }),
+    'allow-nonfinite': Flags.boolean({ description: 'compare files holding inf/-inf/nan metric values (such a row is left out, as NaN) instead of exit 2', default: false }),
     markdown: Flags.string({ description: 'write a Markdown summary here (also appended to $GITHUB_STEP_SUMMARY when set)' }),
     junit: Flags.string({ description: 'write JUnit XML here' }),
     'strict-protocol': Flags.boolean({ description: 'exit 2 when the CSVs\' protocol sidecars differ (default: warn)', default: false }),
@@ -53,6 +54,7 @@ export default class Compare extends BaseCommand {
       confidence: flags.confidence,
       allowNewRows: flags['allow-new-rows'],
       allowMissingRows: flags['allow-missing-rows'],
+      allowNonfinite: flags['allow-nonfinite'],
       strictProtocol: flags['strict-protocol'],
       markdown: flags.markdown,
       junit: flags.junit,

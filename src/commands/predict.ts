@@ -10,6 +10,7 @@ import { imageSize, listImages, readImage, resizeRgb } from '../io/image.js';
 import { resizeBilinear } from '../metrics/resize.js';
 import { ENGINE_REQUESTS, loadDepthModel, type EngineRequest } from '../model/engine.js';
 import { DepthkitError } from '../errors.js';
+import { displayPath } from '../cli/table.js';
 
 /** Images in flight together: enough to keep a worker pool busy, few enough to bound memory. */
 const CHUNK = 4;
@@ -73,7 +74,8 @@ export default class Predict extends BaseCommand {
     trap.throwIfStopped(`${skipped + written} of ${files.length} depth map(s) are in ${flags.out}; run the same command with --resume to continue`);
     const seconds = (performance.now() - started) / 1000;
     const resumed = skipped ? `, ${skipped} already there` : '';
-    this.note(`wrote ${written} depth map(s) to ${flags.out}${resumed} (${model.description}, ${(written / Math.max(seconds, 1e-9)).toFixed(2)} images/s)`);
+    // The result line goes to stdout like every command's (`wrote ...`); --json prints the object instead.
+    this.log(`wrote ${written} depth map(s) to ${displayPath(flags.out)}${resumed} (${model.description}, ${(written / Math.max(seconds, 1e-9)).toFixed(2)} images/s)`);
     return { model: model.description, format, scale: format === 'png16' ? 1000 : 1, images: files.map((input, k) => ({ input, output: outputs[k] })), seconds };
   }
 }

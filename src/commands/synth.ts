@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
-import { floatFlag } from '../cli/flags.js';
+import { floatFlag, positiveFlag } from '../cli/flags.js';
 import { ffmpegFlags } from '../cli/ffmpeg-flags.js';
 import { createProgress } from '../cli/progress.js';
 import { MOTIONS, type Motion } from '../synth/camera.js';
@@ -24,7 +24,7 @@ export default class Synth extends BaseCommand {
     frames: Flags.integer({ description: 'number of frames', default: 24, min: 1 }),
     width: Flags.integer({ description: 'frame width in pixels', default: 160, min: 2 }),
     height: Flags.integer({ description: 'frame height in pixels', default: 120, min: 2 }),
-    fps: floatFlag({ description: 'frame rate of video.mp4 (default 12)' }),
+    fps: positiveFlag({ description: 'frame rate of video.mp4 (default 12)' }),
     fov: floatFlag({ description: 'horizontal field of view in degrees (default 70)' }),
     seed: Flags.integer({ description: 'seed of textures and object placement (same seed, same bytes)', default: 1 }),
     'save-frames': Flags.boolean({ description: 'also write frames/NNNNNN.png (RGB) and train.txt / val.txt (last 20% val)', default: false }),
@@ -36,7 +36,6 @@ export default class Synth extends BaseCommand {
     const { flags } = await this.parse(Synth);
     const fps = flags.fps ?? 12;
     const fov = flags.fov ?? 70;
-    if (!(fps > 0)) throw new DepthkitError(`--fps must be > 0 (got ${fps})`);
     if (!(fov > 1 && fov < 170)) throw new DepthkitError(`--fov must be between 1 and 170 degrees (got ${fov})`);
     const out = flags.out ?? `synth-${flags.scene}`;
     const progress = createProgress('synth', flags.frames, { enabled: !this.jsonEnabled(), unit: 'frames' });

@@ -3,6 +3,7 @@ import { BaseCommand } from '../cli/base.js';
 import { trapInterrupts } from '../cli/interrupt.js';
 import { checkExistingSubdirs } from '../io/atomic.js';
 import { videoFlags } from '../cli/video-flags.js';
+import { parseDepthScales } from '../video/depth-checks.js';
 import { videoProtocolFromFlags } from '../cli/protocol-flags.js';
 import { createProgress, type Progress } from '../cli/progress.js';
 import { displayPath, formatTable } from '../cli/table.js';
@@ -33,7 +34,7 @@ export default class Video extends BaseCommand {
     let progress: Progress | undefined;
     try {
       const result = await runVideo({
-        video: args.video, out: f.out, loadModel, depth: f.depth, depthKey: f['depth-key'], depthScale: f['depth-scale'], depthKind: f['depth-kind'] as never, allowMismatch: f['allow-mismatch'],
+        video: args.video, out: f.out, loadModel, depth: f.depth, depthKey: f['depth-key'], depthScales: parseDepthScales(f['depth-scale']), depthKind: f['depth-kind'] as never, allowMismatch: f['allow-mismatch'],
         start: f.start, fps: f.fps, duration: f.duration, stride: f.stride, maxFrames: f['max-frames'], analysisSize: f['analysis-size'], save: f.save as never, preview: f.preview, resume: f.resume,
         ffmpeg: f.ffmpeg as never, hwaccel: f.hwaccel as never,
         flowDir: f.flow, flowSize: f['flow-size'], flowMethod: f['flow-method'] as never, flowWorkers: f['flow-workers'], gt: f.gt, gtScale: f['gt-scale'], ...protocol, poses: f.poses, intrinsics: f.intrinsics, signal: trap.signal, command: ['depthkit', 'video', ...this.argv].join(' '),

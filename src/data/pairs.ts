@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DepthkitError } from '../errors.js';
 import { DEPTH_EXTENSIONS } from '../io/depth-file.js';
+import { naturalCompare } from '../io/numbered-files.js';
 import { rootGuard } from '../io/safe-path.js';
 
 export interface DepthPair {
@@ -17,10 +18,6 @@ export interface Pairing {
   unmatchedPred: string[];
   unmatchedGt: string[];
 }
-
-const collator = new Intl.Collator('en', { numeric: true });
-/** Natural order ("2" before "10"), ties broken by code point so the order never depends on the locale's mood. */
-export const naturalCompare = (a: string, b: string): number => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Depth files of one flat folder by name stem; two files with one stem are an error (which would be meant?), and so

@@ -1,7 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { makeDirs } from '../io/atomic.js';
 import { readPng16, writePng16 } from '../io/png16.js';
 import { mulberry32 } from '../util/random.js';
+import { naturalCompare } from '../io/numbered-files.js';
 
 /**
  * Writes a copy of a folder of 16-bit depth PNGs with every frame scaled by its own random factor 1 + a*u, u uniform
@@ -9,8 +11,8 @@ import { mulberry32 } from '../util/random.js';
  * accuracy hides. Returns the amplitude's factors, frame by frame.
  */
 export async function writeFlickeredDepth(srcDir: string, outDir: string, amplitude: number, seed: number): Promise<number[]> {
-  const names = (await fs.readdir(srcDir)).filter((n) => n.endsWith('.png')).sort();
-  await fs.mkdir(outDir, { recursive: true });
+  const names = (await fs.readdir(srcDir)).filter((n) => n.endsWith('.png')).sort(naturalCompare);
+  await makeDirs(outDir);
   const u = mulberry32(seed);
   const factors: number[] = [];
   for (const name of names) {
@@ -30,8 +32,8 @@ export async function writeFlickeredDepth(srcDir: string, outDir: string, amplit
  * metric alone.
  */
 export async function writeConstantDepth(srcDir: string, outDir: string): Promise<number> {
-  const names = (await fs.readdir(srcDir)).filter((n) => n.endsWith('.png')).sort();
-  await fs.mkdir(outDir, { recursive: true });
+  const names = (await fs.readdir(srcDir)).filter((n) => n.endsWith('.png')).sort(naturalCompare);
+  await makeDirs(outDir);
   const first = await readPng16(path.join(srcDir, names[0]));
   const valid = Array.from(first.data).filter((v) => v > 0).sort((a, b) => a - b);
   const value = valid[Math.floor(valid.length / 2)] ?? 1000;

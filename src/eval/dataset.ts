@@ -20,6 +20,7 @@ import { checkImageScope, protocolRecord, type DatasetName, type EvalProtocol } 
 import { completeRun, evaluateResumable, PARTIAL_FILE, type RunHooks } from './resumable.js';
 import { formatShard, shardSlice, type Shard } from './shard.js';
 import { resolveShard } from './shard-auto.js';
+import { inputRecord } from '../io/run-record.js';
 
 export interface DatasetEvalOptions extends RunHooks {
   dataset: DatasetName;
@@ -137,12 +138,13 @@ export async function runDatasetEval(opts: DatasetEvalOptions): Promise<DatasetE
     const meta = datasetMeta(identity, {
       shard: formatShard(opts.shard), entries: wanted.length, count: result.rows.length, missing: missing.length, skipped: result.skipped.length, resized: result.resizedCount,
     });
-    const inputs = { dataset: opts.dataset, data_path: opts.dataPath, gt_path: opts.gtPath ?? opts.dataPath, pred: opts.pred ?? null, model: model?.description ?? null };
+    const paths = inputRecord(opts.outDir, { data_path: opts.dataPath, gt_path: opts.gtPath ?? opts.dataPath, pred: opts.pred });
+    const inputs = { dataset: opts.dataset, pred: null, ...paths.inputs, model: model?.description ?? null };
     const files = await completeRun({
       partialFile,
       signal: opts.signal,
       count: evaluated.rows.length,
-      outputs: () => writeEvalOutputs(opts.outDir, result, protocol, { started: opts.started, inputs }, { meta, table: PAPER_COLUMNS[opts.dataset] }),
+      outputs: () => writeEvalOutputs(opts.outDir, result, protocol, { started: opts.started, inputs, inputsRelative: paths.inputsRelative }, { meta, table: PAPER_COLUMNS[opts.dataset] }),
       extras: opts.extras && (() => opts.extras!(opts.outDir)),
       log: opts.log,
     });

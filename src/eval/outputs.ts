@@ -20,14 +20,14 @@ export async function writeEvalOutputs(
   outDir: string,
   result: FolderEvalResult,
   protocol: EvalProtocol,
-  run: { started: string; inputs: Record<string, unknown> },
+  run: { started: string; inputs: Record<string, unknown>; inputsRelative?: Record<string, string> },
   extra: ExtraOutputs = {},
 ): Promise<string[]> {
   const meta = { ...protocolRecord(protocol), count: result.summary.count, skipped: result.skipped.length, resized: result.resizedCount, ...extra.meta };
   const perImage = path.join(outDir, 'per_image.csv');
   const summary = path.join(outDir, 'summary.csv');
   const outputs = ['per_image.csv', 'summary.csv', ...(extra.table ? ['table.csv'] : [])];
-  const record = runRecordContent(outDir, { kind: 'eval', started: run.started, protocol: protocolRecord(protocol), inputs: run.inputs, outputs });
+  const record = runRecordContent(outDir, { kind: 'eval', started: run.started, protocol: protocolRecord(protocol), inputs: run.inputs, inputs_relative: run.inputsRelative, outputs });
   // One set: a full disk or a permission error while writing leaves every earlier file as it was.
   await writeFilesAtomic([
     ...csvContents(perImage, result.rows as unknown as Record<string, string | number>[], PER_IMAGE_COLUMNS, meta),

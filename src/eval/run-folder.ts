@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DepthkitError } from '../errors.js';
 import { ensureWritableDir } from '../io/atomic.js';
+import { inputRecord } from '../io/run-record.js';
 import { METRIC_NAMES } from '../metrics/accuracy.js';
 import { evaluateFolder } from './folder.js';
 import { PER_IMAGE_COLUMNS } from './image-row.js';
@@ -64,7 +65,7 @@ export async function runFolderEval(o: FolderRunOptions) {
     partialFile,
     signal: o.signal,
     count: result.rows.length + result.skipped.length,
-    outputs: () => writeEvalOutputs(o.out, result, o.protocol, { started, inputs: { pred: o.pred, gt: o.gt } }),
+    outputs: () => writeEvalOutputs(o.out, result, o.protocol, { started, ...inputRecord(o.out, { pred: o.pred, gt: o.gt }) }),
     extras: o.extras && (() => o.extras!(o.out)),
     log: o.log,
   });

@@ -162,6 +162,31 @@ export async function removeStaleTemps(dir: string): Promise<string[]> {
 }
 
 /**
+ * `mkdir -p` that always ends. Node's `fs.mkdir(dir, { recursive: true })` never returns (a CPU-bound loop on the
+ * thread pool, so no signal handler can end the wait) when the kernel answers ENOENT for a folder whose parent
+ * exists, as procfs does for `/proc/nope`: it reads ENOENT as "parent missing", creates the parent (EEXIST), retries
+ * the child, and so on. Here each missing folder is created once, from the deepest existing one down, and an error
+ * on any of them is final.
+ */
+export async function makeDirs(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let at = path.resolve(dir);
+  let st;
+  while (!(st = await fs.stat(at).catch(() => undefined))) {
+    missing.push(at);
+    const parent = path.dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  if (st && !st.isDirectory()) throw Object.assign(new Error(`${at} is not a folder`), { code: missing.length ? 'ENOTDIR' : 'EEXIST' });
+  for (const d of missing.reverse()) {
+    await fs.mkdir(d).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+  }
+}
+
+/**
  * Creates an output directory (and parents) and checks that it is writable, before any work starts; removes the
  * stale temp files of a killed earlier run there. The first folder given (not below another one) is an output
  * root: it may itself be a symlink, but a folder below it that is one (out/plots -> elsewhere) is refused.
@@ -171,7 +196,7 @@ export async function ensureWritableDir(dir: string): Promise<void> {
   const root = outputRootOf(abs);
   if (root) await refuseSymlinkedFolders(root, abs);
   try {
-    await fs.mkdir(abs, { recursive: true });
+    await makeDirs(abs);
     await fs.access(abs, fsConstants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
@@ -191,6 +216,22 @@ export async function checkExistingSubdirs(root: string, names: readonly string[
   if (!present.length) return;
   await ensureWritableDir(root); // first, so that root (not the sub-folder) is the output folder symlinks are checked below
   for (const name of present) await ensureWritableDir(path.join(root, name));
+}
+
+/**
+ * Writes a set of images into an output sub-folder (plots/, strips/) that the run owns, and removes the `.png`
+ * files an earlier run left there that this one did not write: a strip of an image that is no longer among the
+ * worst, or a plot of a metric this run has not, would otherwise be shown by `report` as if it were this run's.
+ */
+export async function replaceImages(root: string, name: string, images: readonly { file: string; png: Uint8Array }[]): Promise<string[]> {
+  const dir = await ensureOutputSubdir(root, name);
+  const files = images.map((p) => path.join(dir, p.file));
+  await Promise.all(images.map((p, i) => writeFileAtomic(files[i], p.png)));
+  const keep = new Set(images.map((p) => p.file));
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    if (entry.isFile() && entry.name.toLowerCase().endsWith('.png') && !keep.has(entry.name)) await fs.rm(path.join(dir, entry.name), { force: true });
+  }
+  return files;
 }
 
 /** `<root>/<name>` created as an output sub-folder (plots/, strips/, depth/): never a symlink planted there. */

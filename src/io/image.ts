@@ -3,6 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { DepthkitError, FormatError } from '../errors.js';
 import type { RgbImage } from '../metrics/types.js';
+import { naturalCompare } from './numbered-files.js';
 
 /** Still images `depthkit predict` reads. */
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp'] as const;
@@ -18,7 +19,7 @@ function globRegExp(pattern: string): RegExp {
 
 /**
  * The images an argument names: a file, every jpg/png/webp directly in a folder, or a glob in the file name
- * (`frames/*.png`). Sorted by name; an argument that names no image is an error naming it.
+ * (`frames/*.png`). In natural order (`2` before `10`); an argument that names no image is an error naming it.
  */
 export async function listImages(input: string): Promise<string[]> {
   let names: string[];
@@ -35,7 +36,7 @@ export async function listImages(input: string): Promise<string[]> {
     names = (await fs.readdir(dir)).filter(isImageName);
   }
   if (!names.length) throw new DepthkitError(`no ${IMAGE_EXTENSIONS.join(', ')} images`, { file: input });
-  return names.sort().map((n) => path.join(dir, n));
+  return names.sort(naturalCompare).map((n) => path.join(dir, n));
 }
 
 function notAnImage(file: string, err: unknown): FormatError {

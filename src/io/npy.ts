@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { DepthkitError, FormatError } from '../errors.js';
 import type { DepthMap } from '../metrics/types.js';
 import { writeFileAtomic } from './atomic.js';
+import { f16ToF32 } from './half-float.js';
 
 /**
  * NumPy `.npy` files (format versions 1.0, 2.0 and 3.0). Everything the header claims is checked against the bytes
@@ -37,6 +38,7 @@ const MAX_HEADER_BYTES = 1 << 20;
 
 /** descr without byte order -> element kind and size. int8 is left out: no depth format uses it. */
 const DTYPES: Record<string, { kind: NpyHeader['kind']; itemSize: number }> = {
+  f2: { kind: 'f', itemSize: 2 },
   f4: { kind: 'f', itemSize: 4 },
   f8: { kind: 'f', itemSize: 8 },
   u1: { kind: 'u', itemSize: 1 },
@@ -161,6 +163,8 @@ export function convertElements(bytes: Uint8Array, header: NpyHeader, count: num
       return new Float32Array(buf);
     case 'f8':
       return Float32Array.from(new Float64Array(buf));
+    case 'f2':
+      return f16ToF32(new Uint16Array(buf));
     case 'u1':
       return Float32Array.from(copy);
     case 'u2':

@@ -1,6 +1,7 @@
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { FormatError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { f16ToF32 } from './half-float.js';
 
 /**
  * The safetensors format (Hugging Face): u64 little-endian header length, a JSON header
@@ -87,21 +88,6 @@ export function parseHeader(file: string, json: string, dataSize: number): { met
     if (sorted[i].begin < sorted[i - 1].end) throw new FormatError(file, `tensors ${sorted[i - 1].name} and ${sorted[i].name} overlap`);
   }
   return { metadata, tensors };
-}
-
-/** Widens IEEE half floats to float32. */
-function f16ToF32(src: Uint16Array): Float32Array {
-  const out = new Float32Array(src.length);
-  for (let i = 0; i < src.length; i++) {
-    const h = src[i];
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >> 10) & 0x1f;
-    const frac = h & 0x3ff;
-    if (exp === 0) out[i] = sign * frac * 2 ** -24;
-    else if (exp === 31) out[i] = frac ? NaN : sign * Infinity;
-    else out[i] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
-  }
-  return out;
 }
 
 /** bfloat16 is the top half of a float32. */

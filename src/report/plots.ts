@@ -1,6 +1,5 @@
-import path from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { ensureOutputSubdir, writeFileAtomic } from '../io/atomic.js';
+import { replaceImages } from '../io/atomic.js';
 import { metricDirection } from '../ci/metric-direction.js';
 import { chartPng } from './chart.js';
 import { optionalNumber, readRunFolder, requireKind, rowsFile, type RunFolder, type RunKind } from './run-folder.js';
@@ -105,10 +104,7 @@ async function writePlots(runDir: string, kind: RunKind): Promise<string[]> {
   const run = await readRunFolder(runDir);
   requireKind(run, kind);
   const plots = await runPlots(run);
-  const dir = await ensureOutputSubdir(runDir, 'plots');
-  const files = plots.map((p) => path.join(dir, p.file));
-  await Promise.all(plots.map((p, i) => writeFileAtomic(files[i], p.png)));
-  return files;
+  return replaceImages(runDir, 'plots', plots);
 }
 
 /** Writes `<run>/plots/abs_rel_hist.png` and `d1_hist.png` from the run's saved per_image.csv; returns the paths. */

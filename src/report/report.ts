@@ -7,6 +7,7 @@ import { runPlots } from './plots.js';
 import { readRunFolder, type RunFolder } from './run-folder.js';
 import { renderEvalWorstStrips } from './strips.js';
 import { summaryRows, summaryTable } from './summary-table.js';
+import { naturalCompare } from '../io/numbered-files.js';
 
 export interface ReportResult {
   out: string;
@@ -40,7 +41,7 @@ function runNames(dirs: string[]): string[] {
 }
 
 async function savedStrips(dir: string): Promise<{ name: string; png: Uint8Array }[]> {
-  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => n.toLowerCase().endsWith('.png')).sort();
+  const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => n.toLowerCase().endsWith('.png')).sort(naturalCompare);
   return Promise.all(names.map(async (n) => ({ name: n.replace(/\.png$/i, ''), png: await fs.readFile(path.join(dir, n)) })));
 }
 

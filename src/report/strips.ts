@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DepthkitError } from '../errors.js';
-import { ensureOutputSubdir, writeFileAtomic } from '../io/atomic.js';
+import { replaceImages } from '../io/atomic.js';
+import { recordedInput } from '../io/run-record.js';
 import { readDepthMap } from '../io/depth-file.js';
 import { IMAGE_EXTENSIONS, readImage } from '../io/image.js';
 import type { CsvMeta } from '../io/csv.js';
@@ -43,10 +44,7 @@ export async function renderStrips(items: StripItem[]): Promise<RenderedStrip[]>
 }
 
 async function saveStrips(runDir: string, strips: RenderedStrip[]): Promise<string[]> {
-  const dir = await ensureOutputSubdir(runDir, 'strips');
-  const files = strips.map((s) => path.join(dir, s.file));
-  await Promise.all(strips.map((s, i) => writeFileAtomic(files[i], s.png)));
-  return files;
+  return replaceImages(runDir, 'strips', strips);
 }
 
 /** Writes `<run>/strips/NN_<name>.png` for items the caller chose (worst first); returns the paths. */
@@ -54,11 +52,7 @@ export async function writeWorstStrips(runDir: string, items: StripItem[]): Prom
   return saveStrips(runDir, await renderStrips(items));
 }
 
-function inputFolder(run: RunFolder, key: string): string | undefined {
-  const inputs = run.runJson?.inputs;
-  const v = inputs && typeof inputs === 'object' ? (inputs as Record<string, unknown>)[key] : undefined;
-  return typeof v === 'string' ? path.resolve(run.dir, v) : undefined;
-}
+const inputFolder = (run: RunFolder, key: string) => recordedInput(run.dir, run.runJson as Record<string, unknown> | undefined, key);
 
 /** The eval protocol as the run recorded it: per_image.csv's sidecar, else run.json's protocol. */
 function protocolOf(run: RunFolder): CsvMeta {
@@ -96,8 +90,7 @@ function evaluatedPrediction(pred: DepthMap, gt: DepthMap, row: { scale: number;
  */
 export async function renderEvalWorstStrips(run: RunFolder, count = DEFAULT_WORST_COUNT): Promise<RenderedStrip[]> {
   requireKind(run, 'eval');
-  const predDir = inputFolder(run, 'pred');
-  const gtDir = inputFolder(run, 'gt');
+  const [predDir, gtDir, rgbDir] = await Promise.all(['pred', 'gt', 'rgb'].map((key) => inputFolder(run, key)));
   if (!predDir || !gtDir) throw new DepthkitError('run.json names no inputs.pred and inputs.gt folders to draw strips from', { file: path.join(run.dir, 'run.json') });
   const file = rowsFile(run);
   const worst = run.rows.rows
@@ -117,7 +110,7 @@ export async function renderEvalWorstStrips(run: RunFolder, count = DEFAULT_WORS
     const [rawPred, gt, rgb] = await Promise.all([
       readDepthMap(pair.pred, { scale: num(p.pred_scale, 1) }),
       readDepthMap(pair.gt, { scale: num(p.gt_scale, 1) }),
-      findRgb(inputFolder(run, 'rgb'), row.name),
+      findRgb(rgbDir, row.name),
     ]);
     const dataset = p.dataset === 'kitti' || p.dataset === 'nyu' ? p.dataset : undefined;
     const crop = resolveCrop((p.crop ?? 'none') as CropName, dataset, gt.width, gt.height);

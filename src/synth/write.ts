@@ -1,7 +1,6 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { ensureWritableDir, writeFileAtomic } from '../io/atomic.js';
+import { ensureWritableDir, makeDirs, writeFileAtomic } from '../io/atomic.js';
 import { toUint16 } from '../io/depth-file.js';
 import { writePng16 } from '../io/png16.js';
 import type { Intrinsics } from '../metrics/tae.js';
@@ -86,8 +85,8 @@ export async function writeSynth(dir: string, o: SynthOptions, onFrame?: (index:
     meta: path.join(dir, 'meta.json'),
   };
   await ensureWritableDir(dir);
-  await fs.mkdir(files.depth, { recursive: true });
-  if (files.frames) await fs.mkdir(files.frames, { recursive: true });
+  await makeDirs(files.depth);
+  if (files.frames) await makeDirs(files.frames);
 
   const encoder = await createEncoder(files.video, { width: o.width, height: o.height, fps: o.fps, ffmpeg: o.ffmpeg });
   try {

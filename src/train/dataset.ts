@@ -4,7 +4,8 @@ import { DepthkitError } from '../errors.js';
 import { checkRelativePath } from '../io/safe-path.js';
 import { readDepthMap } from '../io/depth-file.js';
 import { IMAGE_EXTENSIONS, readImage, resizeRgb } from '../io/image.js';
-import { naturalCompare, pairByStem } from '../data/pairs.js';
+import { pairByStem } from '../data/pairs.js';
+import { naturalCompare } from '../io/numbered-files.js';
 import type { DepthMap, RgbImage } from '../metrics/types.js';
 import { resizeNearest } from '../metrics/resize.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DepthkitError } from '../errors.js';
 import { DEPTH_EXTENSIONS, readDepthMap, toUint16, writeDepthMap } from '../io/depth-file.js';
 import { resizeRgb } from '../io/image.js';
-import { rootGuard } from '../io/safe-path.js';
+import { listNumberedFiles, type NumberedFile } from '../io/numbered-files.js';
 import { readInput } from '../io/npy.js';
 import { listNpzKeys, npyStack, openNpzStack, type NpyStack } from '../io/npz.js';
 import { resizeBilinear } from '../metrics/resize.js';
@@ -31,12 +31,16 @@ export interface DepthSource {
   readonly name: string;
   readonly kind: DepthKind;
   readonly description: string;
+  /** Raw values of a file source are divided by this (--depth-scale). */
+  readonly scale?: number;
   /** The folder or stack file of a file source (for messages naming it). */
   readonly location?: string;
   /** Frames the files hold (stream indices 0..count-1); undefined for a model, which has every frame. */
   readonly count?: number;
   /** Native size of the stored maps when they are not the analysis size (first frame seen); for the notes. */
   resizedFrom?: { width: number; height: number };
+  /** Largest value read from a 16-bit PNG so far, after the scale; for the millimetre note. */
+  pngMax?: number;
   depthAt(frame: AnalysisFrame): Promise<DepthMap>;
   close(): Promise<void>;
 }
@@ -118,19 +122,34 @@ async function openStack(file: string, key: string | undefined): Promise<NpyStac
   return openNpzStack(file, chosen);
 }
 
-/** Sorted per-frame depth files of a folder: the k-th file is frame k of the video; links out of the folder are refused. */
-export async function listDepthFiles(dir: string): Promise<string[]> {
-  const names = await fs.readdir(dir);
-  const exts: readonly string[] = DEPTH_EXTENSIONS;
-  const files = names.filter((n) => !n.startsWith('.') && exts.includes(path.extname(n).toLowerCase())).sort();
-  if (files.length === 0) throw new DepthkitError(`holds no depth files (${DEPTH_EXTENSIONS.join(', ')})`, { file: dir });
-  const guard = rootGuard(dir);
-  return Promise.all(files.map((n) => guard.check(path.join(dir, n))));
+/**
+ * Per-frame depth files of a folder, each with the frame index its name carries (natural order: `frame_2` before
+ * `frame_10`; the lowest number is frame 0); two files for one frame, or a hole in the numbering, is an error.
+ */
+export async function listDepthFiles(dir: string): Promise<NumberedFile[]> {
+  return listNumberedFiles(dir, { extensions: DEPTH_EXTENSIONS, what: 'depth files' });
+}
+
+/** Looks a frame's file up by index; the error names the folder and the frame. */
+export function fileForFrame(files: readonly NumberedFile[], dir: string): (index: number) => string {
+  const byIndex = new Map(files.map((f) => [f.index, f.file]));
+  return (index) => {
+    const file = byIndex.get(index);
+    if (file === undefined) throw new DepthkitError(`has no file for frame ${index} (${files.length} numbered files)`, { file: dir });
+    return file;
+  };
+}
+
+function maxFinite(data: Float32Array): number {
+  let max = 0;
+  for (const v of data) if (v > max && v !== Infinity) max = v;
+  return max;
 }
 
 /**
- * Depth another model wrote: a folder of per-frame .npy/.png/.pfm files (sorted by name; the k-th is stream frame
- * k), or one stacked (T,H,W) .npy or .npz. A stacked .npy is read into memory once; an .npz member is inflated once.
+ * Depth another model wrote: a folder of per-frame .npy/.png/.pfm files (paired with stream frames by the number
+ * in their names, see listDepthFiles), or one stacked (T,H,W) .npy or .npz. A stacked .npy is read into memory
+ * once; an .npz member is inflated once.
  */
 export async function openFileSource(spec: string, opts: FileSourceOptions): Promise<DepthSource> {
   const { name, location } = parseSourceSpec(spec);
@@ -140,8 +159,14 @@ export async function openFileSource(spec: string, opts: FileSourceOptions): Pro
   let read: (index: number) => Promise<DepthMap>;
   if (st.isDirectory()) {
     const files = await listDepthFiles(location);
-    count = files.length;
-    read = (i) => readDepthMap(files[i], { scale: opts.scale });
+    const fileOf = fileForFrame(files, location);
+    count = files[files.length - 1].index + 1;
+    read = async (i) => {
+      const file = fileOf(i);
+      const map = await readDepthMap(file, { scale: opts.scale });
+      if (path.extname(file).toLowerCase() === '.png') source.pngMax = Math.max(source.pngMax ?? 0, maxFinite(map.data));
+      return map;
+    };
   } else {
     const stack = await openStack(location, opts.key);
     count = stack.frames;
@@ -155,6 +180,7 @@ export async function openFileSource(spec: string, opts: FileSourceOptions): Pro
     name,
     kind: opts.kind,
     description: `${opts.kind} from ${location}`,
+    scale: opts.scale,
     location,
     count,
     async depthAt(frame) {

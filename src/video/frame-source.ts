@@ -22,8 +22,11 @@ export async function* sourceFrames(input: string, opts: DecodeOptions & { plan:
   else yield* decodeFrames(input, opts);
 }
 
-/** Where a run's folder goes by default: beside the video (clip.mp4 -> clip.depthkit), beside a frame folder (frames/ -> frames.depthkit). */
+/**
+ * Where a run's folder goes by default: beside the video, extension kept so that clip.mp4 and clip.webm differ
+ * (clip.mp4 -> clip.mp4.depthkit), beside a frame folder (frames/ -> frames.depthkit).
+ */
 export function sourceOutBase(input: string): string {
   if (/[*?]|%0?\d*d/.test(input.split(/[\\/]/).pop() ?? '')) return input.replace(/[\\/][^\\/]*$/, '');
-  return input.replace(/[\\/]+$/, '').replace(/\.[^./\\]+$/, '');
+  return input.replace(/[\\/]+$/, '');
 }

@@ -3,9 +3,9 @@ import { DepthkitError } from '../errors.js';
 import { readDepthMap } from '../io/depth-file.js';
 import type { DepthMap } from '../metrics/types.js';
 import { resizeNearest } from '../metrics/resize.js';
-import { listDepthFiles } from './depth-source.js';
+import { fileForFrame, listDepthFiles } from './depth-source.js';
 
-/** Ground-truth depth per video frame: a folder whose k-th file (sorted) is stream frame k. */
+/** Ground-truth depth per video frame: a folder of files paired with stream frames by the number in their names. */
 export interface GtSource {
   readonly dir: string;
   readonly count: number;
@@ -21,12 +21,14 @@ export async function openGtSource(dir: string, pngScale: number): Promise<GtSou
     if (err instanceof DepthkitError) throw err;
     throw new DepthkitError('ground-truth folder not found', { file: dir });
   });
+  const count = files[files.length - 1].index + 1;
+  const fileOf = fileForFrame(files, dir);
   const gt: GtSource = {
     dir,
-    count: files.length,
+    count,
     async at(index, width, height) {
-      if (index >= files.length) throw new DepthkitError(`has ${files.length} frames; frame ${index} was asked for`, { file: dir });
-      const file = files[index];
+      if (index >= count) throw new DepthkitError(`has ${count} frames; frame ${index} was asked for`, { file: dir });
+      const file = fileOf(index);
       const map = await readDepthMap(file, { scale: path.extname(file).toLowerCase() === '.png' ? pngScale : 1 });
       if (map.width !== width || map.height !== height) gt.resizedFrom ??= { width: map.width, height: map.height };
       return resizeNearest(map, width, height);

@@ -27,11 +27,13 @@ import { mapStage } from './pipeline.js';
 import { openPreview, type PreviewWriter } from './preview.js';
 import { planPairing, videoRecord, type Pairing } from './frame-pairing.js';
 import type { VideoInfo } from './probe.js';
+import { inputRecord } from '../io/run-record.js';
+import { checkScaleNames, depthNotes, sourceScale, type DepthScales } from './depth-checks.js';
 import { videoBackend } from './backend/index.js';
 
 export interface VideoRunOptions {
   video: string;
-  /** Output folder (default `<video name>.depthkit/` beside the video). */
+  /** Output folder (default `<video file name>.depthkit/` beside the video: clip.mp4.depthkit/). */
   out?: string;
   /** Loads the built-in model (--checkpoint/--clip); called only after every input was checked. */
   loadModel?: () => Promise<DepthModel>;
@@ -41,6 +43,7 @@ export interface VideoRunOptions {
   depth?: string[];
   depthKey?: string;
   depthScale?: number;
+  depthScales?: DepthScales; // per source (--depth-scale a=1000), over depthScale
   depthKind?: DepthKind;
   allowMismatch?: boolean;
   /** Which FFmpeg decodes (DecodeOptions.ffmpeg). */
@@ -152,7 +155,9 @@ async function checkInputs(o: VideoRunOptions): Promise<Checked> {
   const ffmpeg = plan.backend === 'images' ? 'none (image files)' : await videoBackend(o.ffmpeg).version();
   const { info } = plan;
   const size = fitLongestSide(info, o.analysisSize ?? 320);
-  const files = await Promise.all(depthSpecs.map((spec) => openFileSource(spec, { scale: o.depthScale ?? 1, kind: o.depthKind ?? 'depth', key: o.depthKey })));
+  const scales = { all: o.depthScale, bySource: {}, ...o.depthScales };
+  const files = await Promise.all(depthSpecs.map((raw) => sourceScale(raw, scales)).map((s) => openFileSource(s.spec, { scale: s.scale, kind: o.depthKind ?? 'depth', key: o.depthKey })));
+  checkScaleNames(scales, files.map((s) => s.name));
   const names = [...(o.loadModel ? ['model'] : []), ...files.map((s) => s.name)];
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new DepthkitError(`two depth sources are named '${dup}': use --depth name=<source>`);
@@ -183,7 +188,7 @@ async function* selectedFrames(o: VideoRunOptions, c: Checked, end: DecodeEnd): 
   }
 }
 
-/** The run folder: --out, or the video's path with its extension replaced by `.depthkit`. */
+/** The run folder: --out, or `<video>.depthkit` beside it, extension kept (clip.mp4 and clip.webm differ). */
 export function videoOutDir(o: { video: string; out?: string }): string {
   return o.out ?? `${sourceOutBase(o.video)}.depthkit`;
 }
@@ -291,7 +296,7 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
   await Promise.all(sources.map((s) => s.close()));
   const taes = states.map((st) => finishSequence(st, { align, scope, range, poses: c.poses, K: c.K, hasGt: c.gt !== undefined, ...conventions }));
   for (const [k, st] of states.entries()) for (const kept of st.kept) await logRow(k, kept.row);
-  notes.push(...resizeNotes(sources, c));
+  notes.push(...resizeNotes(sources, c), ...depthNotes(sources, c.gt, c.info, range.maxDepth));
   const summary = states.map((st, k) => summaryRow(st, k, log, o.video, taes[k], c.gt !== undefined, conventions.pool));
   const protocol = {
     analysis_size: `${c.size.width}x${c.size.height}`,
@@ -302,7 +307,7 @@ export async function runVideo(o: VideoRunOptions): Promise<VideoRunResult> {
     min_depth: range.minDepth,
     max_depth: range.maxDepth,
     gt_scale: o.gtScale ?? 1000,
-    depth_scale: o.depthScale ?? 1,
+    depth_scale: c.files.map((s) => `${s.name}:${s.scale}`).join(' ') || (o.depthScale ?? 1),
     flow: o.flowDir ? `files ${o.flowDir} (missing backward flows estimated)` : `estimated (${FLOW_METHOD_NAMES[o.flowMethod ?? 'dis']}) at ${flowSizeText(c.size, o.flowSize ?? 160)}`,
     temporal: 'opw/rtc/flicker/smoothness on depth form (1/disparity for disparity sources), unaligned',
     tae: c.poses ? (c.gt && align !== 'none' ? `one ${align} fit over the sequence` : 'unaligned depth') : 'n/a',
@@ -383,10 +388,13 @@ async function writeOutputs(out: string, x: OutputContext): Promise<string[]> {
   if (x.save !== 'none') outputs.push(path.join(out, 'depth'));
   if (x.o.preview !== false) outputs.push(path.join(out, 'preview.mp4'));
   const runJson = path.join(out, 'run.json');
+  const paths = inputRecord(out, { video: x.o.video, gt: x.o.gt, poses: x.o.poses, intrinsics: x.o.intrinsics, flow: x.o.flowDir });
   const record = {
     kind: 'video',
     command: x.o.command ?? null,
-    video: x.o.video,
+    video: path.resolve(x.o.video),
+    inputs: paths.inputs,
+    inputs_relative: paths.inputsRelative,
     info: videoRecord(x.c.plan, x.decode),
     ffmpeg: x.c.ffmpeg,
     models: x.models,
@@ -406,9 +414,9 @@ async function writeOutputs(out: string, x: OutputContext): Promise<string[]> {
       save_scale: x.save === 'none' ? null : SAVE_SCALE[x.save],
       save_size: x.protocol.analysis_size,
       resume: x.o.resume ?? false,
-      gt: x.o.gt ?? null,
-      poses: x.o.poses ?? null,
-      intrinsics: x.o.intrinsics ?? null,
+      gt: paths.inputs.gt ?? null,
+      poses: paths.inputs.poses ?? null,
+      intrinsics: paths.inputs.intrinsics ?? null,
       depth: x.o.depth ?? [],
     },
     frames_done: x.done,

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { metricDirection } from '../../src/ci/metric-direction.js';
 import { compareTables } from '../../src/ci/compare.js';
-import { ZERO_TOLERANCE } from '../../src/ci/tolerance.js';
 import { METRIC_NAMES } from '../../src/metrics/accuracy.js';
 import { METRICS, metricInfo } from '../../src/metrics/registry.js';
 import { GT_COLUMNS, GT_PAIR_COLUMNS, PAIR_COLUMNS } from '../../src/video/frame-row.js';
@@ -25,7 +24,7 @@ test('compare takes its directions from the registry, not from name parts', () =
   // A higher-is-better metric that fell is a regression; the same fall of a lower-is-better one is an improvement.
   const side = (file: string, tcc: string, opw: string) => ({ file, table: { columns: ['tcc', 'opw'], rows: [{ tcc, opw }] } });
   const r = compareTables(side('a.csv', '0.9', '0.2'), side('b.csv', '0.8', '0.1'), {
-    tolerances: {}, defaultTolerance: ZERO_TOLERANCE, gate: 'mean', bootstrap: { resamples: 100, confidence: 0.95, seed: 1 }, allowNewRows: false, allowMissingRows: false,
+    tolerances: {}, defaultTolerance: { kind: 'abs', value: 0 }, gate: 'mean', bootstrap: { resamples: 100, confidence: 0.95, seed: 1 }, allowNewRows: false, allowMissingRows: false, allowNonfinite: false,
   });
   const verdict = (name: string) => r.metrics.find((m) => m.metric === name)?.verdict;
   assert.equal(verdict('tcc'), 'REGRESSED');

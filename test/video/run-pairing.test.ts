@@ -112,7 +112,7 @@ test('more depth files than the stream has frames: refused up front, naming the 
   await assert.rejects(run(c.corrupt, 25), /has 25 frames, .*corrupt\.avi 24 \(counted from its packets\): files 24\.\.24 belong to no frame/);
 });
 
-test('unpadded depth file names (frame_0 .. frame_23) pair by their number', { todo: 'natural order of depth files is issue 20-rest (listDepthFiles)' }, async () => {
+test('unpadded depth file names (frame_0 .. frame_23) pair by their number', async () => {
   const { frames } = await run(c.corrupt, 24, { depthNames: (k) => `frame_${k}.npy` });
   assert.equal(frames.length, 21);
 });

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base.js';
-import { floatFlag } from '../../cli/flags.js';
+import { positiveFlag } from '../../cli/flags.js';
 import { CLIP_VARIANTS, type ClipVariant } from '../../model/config.js';
 import { createCheckpoint } from '../../model/model-init.js';
 import { DepthkitError } from '../../errors.js';
@@ -14,7 +14,7 @@ export default class ModelInit extends BaseCommand {
     clip: Flags.string({ description: 'CLIP weights: Hugging Face model.safetensors or OpenCLIP open_clip_model.safetensors, config beside it read when present (default: $DEPTHKIT_CLIP)' }),
     out: Flags.string({ description: 'checkpoint file to write', required: true }),
     seed: Flags.integer({ description: 'random seed', default: 0 }),
-    'max-depth': floatFlag({ description: 'depth range of the output in metres (10 NYU, 80 KITTI)', default: 10 }),
+    'max-depth': positiveFlag({ description: 'depth range of the output in metres (10 NYU, 80 KITTI)', default: 10 }),
     preset: Flags.string({ description: 'CLIP preset; must match the weights (inferred when omitted; any other CLIP runs without one)', options: [...CLIP_VARIANTS], aliases: ['variant'] }),
     'input-size': Flags.string({ description: 'model input WIDTHxHEIGHT, multiples of the patch size (default: CLIP\'s square size)' }),
   };

@@ -9,7 +9,7 @@ import { createSession, type OnnxProvider } from './session.js';
 const require = createRequire(import.meta.url);
 
 /** onnxruntime-node's own switch for its install script (script/install.js); needs a host that serves NuGet. */
-export const CUDA_INSTALL_HINT = 'npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12 (downloads from nuget.org; the label says cuda12, the libraries need CUDA 13)';
+export const CUDA_INSTALL_HINT = 'ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install (downloads from nuget.org; the label says cuda12, the libraries need CUDA 13)';
 
 export function onnxRuntimeVersion(): string {
   return (require('onnxruntime-node/package.json') as { version: string }).version;
