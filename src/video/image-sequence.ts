@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { DepthkitError, FormatError } from '../errors.js';
 import { decodeBmp } from '../io/bmp.js';
 import type { RgbImage } from '../metrics/types.js';
-import { naturalCompare } from '../data/video-benchmarks/sequence.js';
+import { naturalCompare } from '../io/numbered-files.js';
 import type { DecodedFrame, DecodeReport, FramePlan } from './decode.js';
 import { selectFrames, type Selection, type Timeline } from './frame-identity.js';
 import type { VideoInfo } from './probe.js';

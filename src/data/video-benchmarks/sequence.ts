@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Intrinsics } from '../../metrics/tae.js';
 import type { VideoBenchmark } from './presets.js';
+import { naturalCompare } from '../../io/numbered-files.js';
 
 /** One frame of a benchmark sequence: where its ground truth is and how to name its prediction. */
 export interface BenchmarkFrame {
@@ -29,21 +30,6 @@ export interface BenchmarkSequence {
   listed?: number;
 }
 
-/** Natural order: digit runs compare as numbers ("2.png" before "10.png"), the rest as text. */
-export function naturalCompare(a: string, b: string): number {
-  const re = /(\d+)|(\D+)/g;
-  const pa = a.match(re) ?? [];
-  const pb = b.match(re) ?? [];
-  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
-    const x = pa[i];
-    const y = pb[i];
-    if (x === y) continue;
-    const nx = /^\d/.test(x) && /^\d/.test(y) ? Number(x) - Number(y) : 0;
-    if (nx !== 0) return nx;
-    return x < y ? -1 : 1;
-  }
-  return pa.length - pb.length;
-}
 
 /** Files in `dir` with one of `exts`, in natural order; undefined when the folder does not exist. */
 export async function listFrames(dir: string, exts: readonly string[]): Promise<string[] | undefined> {
