@@ -29,24 +29,27 @@ export interface EngineProbe {
   autoSkip?: string;
 }
 
+/** One engine's row; only that engine is probed (a WebGPU probe starts Dawn, which prints to stderr). */
+async function probeEngine(name: EngineName): Promise<EngineProbe> {
+  if (name === 'onnx-cuda') return { name, ...(await probeOnnxCuda()) };
+  if (name === 'webgpu') return { name, ...(await probeOnnxWebgpu()) };
+  if (name === 'onnx') return { name, available: true, detail: `onnxruntime-node ${onnxRuntimeVersion()} on the CPU (${os.availableParallelism()} threads in one session)` };
+  const tf = (await probeBackends()).find((p) => p.name === name)!;
+  return { ...tf, name };
+}
+
 /** One row per engine, in auto's order of preference (for `depthkit doctor`). */
 export async function probeEngines(): Promise<EngineProbe[]> {
-  const tf = new Map((await probeBackends()).map((p) => [p.name, p]));
-  const row = (name: TfBackendName): EngineProbe => ({ ...tf.get(name)!, name });
-  return [
-    { name: 'onnx-cuda', ...(await probeOnnxCuda()) },
-    { name: 'webgpu', ...(await probeOnnxWebgpu()) },
-    row('tensorflow-gpu'),
-    { name: 'onnx', available: true, detail: `onnxruntime-node ${onnxRuntimeVersion()} on the CPU (${os.availableParallelism()} threads in one session)` },
-    row('tensorflow'),
-    row('wasm'),
-    row('cpu'),
-  ];
+  const rows: EngineProbe[] = [];
+  for (const name of ENGINES) rows.push(await probeEngine(name));
+  return rows;
 }
 
 /** The engine a request resolves to, and why (for verbose output and doctor). */
 export async function chooseEngine(request: EngineRequest, probes?: EngineProbe[]): Promise<{ engine: EngineName; reason: string }> {
-  const rows = probes ?? (await probeEngines());
+  // An explicit request probes only the engines it can resolve to.
+  const needed: readonly EngineName[] = request === 'auto' ? ENGINES : request === 'onnx' ? ['onnx-cuda'] : [request];
+  const rows = probes ?? (await Promise.all(needed.map(probeEngine)));
   const byName = new Map(rows.map((r) => [r.name, r]));
   if (request === 'auto') {
     const first = rows.find((r) => r.available && !r.autoSkip)!;

@@ -1,22 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { depthkit, ROOT } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-// Runs a command class from src through oclif, as bin/run.js would after a build (exit codes and stderr included).
-const LAUNCH = "const [oclif, file, ...argv] = process.argv.slice(1); const { handle } = await import(oclif); const { default: C } = await import(file); await C.run(argv, file).catch(handle);";
-
-function depthkit(command: string, args: string[], cwd = root) {
-  const file = path.join(root, 'src', 'commands', `${command}.ts`);
-  const env = { ...process.env };
-  delete env.GITHUB_STEP_SUMMARY;
-  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', LAUNCH, import.meta.resolve('@oclif/core'), file, ...args], { cwd, env, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+/** `depthkit <command> <args>` through the one CLI runner; `command` is the command's path (baseline/update). */
+const run = (command: string, args: string[], cwd?: string) => depthkit([...command.split('/'), ...args], { cwd });
 
 function files() {
   const d = mkdtempSync(path.join(os.tmpdir(), 'depthkit-cli-'));
@@ -34,12 +24,12 @@ test('exit 0 on pass, 1 on a regression beyond tolerance (with --json still prin
   const { d, put } = files();
   const b = put('b.csv', `${HEAD}10,0.100,2.5,0.90\n`);
   const c = put('c.csv', `${HEAD}10,0.102,2.4,0.90\n`);
-  const ok = depthkit('compare', [b, c, '--tolerance', 'abs_rel=0.002']);
+  const ok = run('compare', [b, c, '--tolerance', 'abs_rel=0.002']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /abs_rel\s+0\.1\s+0\.102\s+\+0\.002\s+0\.002\s+within tolerance/);
   assert.match(ok.stdout, /PASS/);
   const junit = path.join(d, 'j.xml');
-  const bad = depthkit('compare', [b, c, '--tolerance', 'abs_rel=1%', '--json', '--junit', junit]);
+  const bad = run('compare', [b, c, '--tolerance', 'abs_rel=1%', '--json', '--junit', junit]);
   assert.equal(bad.code, 1, bad.stderr);
   const json = JSON.parse(bad.stdout);
   assert.equal(json.result.passed, false);
@@ -58,7 +48,7 @@ test('exit 2 with a one-line error and no output files on unusable input', () =>
     [[b, b, '--config', put('cfg.json', '{"gate":{"metrics":["abs_rel","d4"]}}')], /cfg\.json: gate\.metrics\.1: unknown metric/],
   ];
   for (const [args, re] of cases) {
-    const r = depthkit('compare', [...args, '--markdown', md, '--junit', junit]);
+    const r = run('compare', [...args, '--markdown', md, '--junit', junit]);
     assert.equal(r.code, 2, `${re}: ${r.stderr}`);
     assert.match(r.stderr, re);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -70,10 +60,10 @@ test('protocol mismatch warns (exit 0) and is exit 2 with --strict-protocol', ()
   const { put } = files();
   const b = put('b.csv', `${HEAD}10,0.1,2.5,0.9\n`, { dataset: 'nyu', crop: 'eigen', max_depth: 10 });
   const c = put('c.csv', `${HEAD}10,0.1,2.5,0.9\n`, { dataset: 'nyu', crop: 'eigen', max_depth: 80 });
-  const warn = depthkit('compare', [b, c]);
+  const warn = run('compare', [b, c]);
   assert.equal(warn.code, 0, warn.stderr);
   assert.match(warn.stderr, /protocol differs: max_depth = 10 \(baseline\) vs 80 \(candidate\)/);
-  const strict = depthkit('compare', [b, c, '--strict-protocol']);
+  const strict = run('compare', [b, c, '--strict-protocol']);
   assert.equal(strict.code, 2);
   assert.match(strict.stderr, /c\.csv: protocol differs from .*b\.csv: max_depth = 80 vs 10 \(--strict-protocol\)/);
 });
@@ -83,7 +73,7 @@ test('per-row key detection from the command line: a missing row fails', () => {
   const head = 'video,abs_rel,d1\n';
   const b = put('b.csv', `${head}v1,0.1,0.9\nv2,0.2,0.8\n`);
   const c = put('c.csv', `${head}v1,0.1,0.9\nv3,0.2,0.8\n`);
-  const fail = depthkit('compare', [b, c]);
+  const fail = run('compare', [b, c]);
   assert.equal(fail.code, 1);
   assert.match(fail.stdout, /1 row\(s\) missing from the candidate \(fails; --allow-missing-rows to accept\): v2/);
 });
@@ -93,15 +83,15 @@ test('baseline update copies the candidate and its sidecar and records provenanc
   const meta = { dataset: 'kitti', crop: 'garg', count: 10 };
   const c = put('c.csv', `${HEAD}10,0.09,2.4,0.91\n`, meta);
   const b = path.join(d, 'baseline', 'summary.csv');
-  const r = depthkit('baseline/update', [c, b, '--json']);
+  const r = run('baseline/update', [c, b, '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(readFileSync(b, 'utf8'), readFileSync(c, 'utf8'));
   assert.deepEqual(JSON.parse(readFileSync(`${b}.meta.json`, 'utf8')), meta);
   const record = JSON.parse(readFileSync(`${b}.baseline.json`, 'utf8'));
-  const version = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version;
+  const version = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
   assert.deepEqual({ ...record, date: undefined }, { depthkit_version: version, date: undefined, source: '../c.csv', rows: 1, protocol: meta });
   assert.match(record.date, /^\d{4}-\d\d-\d\dT/);
-  const bad = depthkit('baseline/update', [put('bad.csv', ''), b]);
+  const bad = run('baseline/update', [put('bad.csv', ''), b]);
   assert.equal(bad.code, 2);
   assert.equal(readFileSync(b, 'utf8'), readFileSync(c, 'utf8'));
 });

@@ -11,12 +11,12 @@ test('npm gives no "Unknown project config" warning in the project (no unknown .
   const r = spawnSync('npm', ['pkg', 'get', 'name'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /Unknown (project|user|env) config/);
-  // Nothing install-time in .npmrc: the scripts that download (onnxruntime-node's CUDA provider, tfjs-node's
-  // libtensorflow) are refused by allowScripts, so a plain `npm ci` needs no setting at all.
+  // Nothing install-time in .npmrc: the scripts that download (onnxruntime-node's CUDA provider, node-av's ffmpeg
+  // binary) are refused by allowScripts, so a plain `npm ci` needs no setting at all.
   const npmrc = path.join(ROOT, '.npmrc');
   if (existsSync(npmrc)) assert.doesNotMatch(readFileSync(npmrc, 'utf8'), /onnxruntime-node-install/);
   const allow = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { allowScripts: Record<string, boolean> }).allowScripts;
-  for (const pkg of ['onnxruntime-node', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'node-av']) assert.equal(allow[pkg], false, pkg);
+  for (const pkg of ['onnxruntime-node', 'node-av', 'webgpu']) assert.equal(allow[pkg], false, pkg);
 });
 
 test('the README says how to run depthkit after npm ci, and that way works (npx depthkit, after the build)', { skip: !hasNpm || !existsSync(path.join(ROOT, 'dist', 'commands')) }, () => {

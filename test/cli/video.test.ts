@@ -1,9 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startCli, type RunningCli } from '../helpers/cli.js';
 import { writeSynth } from '../../src/synth/write.js';
 import { readCsv } from '../../src/io/csv.js';
 import { probeVideo } from '../../src/video/decode.js';
@@ -25,18 +25,8 @@ interface Run {
 }
 
 /** Runs the CLI; `onStderr` may send a signal once the output shows progress. */
-function cli(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/dev.js', 'video', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      onStderr?.(stderr, child);
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[], onStderr?: (text: string, run: RunningCli) => void): Promise<Run> {
+  return startCli(['video', ...args], { detached: false, onStderr }).done;
 }
 
 /** depthkit's own error lines (other warnings on stderr are not ours). */
@@ -54,10 +44,10 @@ test('a missing video: one line, exit 2, nothing written', async () => {
 test('Ctrl-C mid-run: exit 130, CSVs and preview valid for the frames done, and the hint to --resume', async () => {
   const out = path.join(tmp, 'int');
   let sent = false;
-  const r = await cli([synth.video, '--depth', `gt=${synth.depth}`, '--depth-scale', '1000', '--out', out, '--verbose'], (text, child) => {
+  const r = await cli([synth.video, '--depth', `gt=${synth.depth}`, '--depth-scale', '1000', '--out', out, '--verbose'], (text, run) => {
     if (!sent && /frame 3 done/.test(text)) {
       sent = true;
-      child.kill('SIGINT');
+      run.kill('SIGINT');
     }
   });
   assert.ok(sent, r.stderr);

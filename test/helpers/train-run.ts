@@ -12,7 +12,7 @@ import { nextOptimPath, readCommittedPair } from '../../src/train/checkpoint-pai
 import { optimPath, readOptimState } from '../../src/train/optim-file.js';
 import type { TrainingRequest } from '../../src/train/run-training.js';
 import { CHECKPOINT_NAME, LOG_COLUMNS, type TrainSettings } from '../../src/train/trainer.js';
-import type { RunningCli } from './crash.js';
+import type { RunningCli } from './cli.js';
 import { listOutputs } from './crash.js';
 
 /**

@@ -5,8 +5,8 @@ import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { depthkit } from '../helpers/cli.js';
-import { listOutputs, startCli, type RunningCli } from '../helpers/crash.js';
+import { depthkit, startCli, type RunningCli } from '../helpers/cli.js';
+import { listOutputs } from '../helpers/crash.js';
 import { writeKittiPairs } from '../bench/fixtures.js';
 import { writeTree } from '../helpers/dataset-fixtures.js';
 import { readCsv } from '../../src/io/csv.js';

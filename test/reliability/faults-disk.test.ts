@@ -1,6 +1,6 @@
 import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { promises as fs, chmodSync, closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import { writeRandomClip } from '../../src/model/random-clip.js';
 import { writeSynth } from '../../src/synth/write.js';
 import { probeVideo } from '../../src/video/decode.js';
 import { writeKittiPairs } from '../bench/fixtures.js';
-import { ROOT, type CliResult } from '../helpers/cli.js';
+import { ROOT, startCli, type CliResult } from '../helpers/cli.js';
 import { listOutputs } from '../helpers/crash.js';
 
 /*
@@ -46,18 +46,7 @@ interface RunOpts {
 /** depthkit from the sources, optionally with the fault preload and as another user. */
 function run(args: string[], o: RunOpts = {}): Promise<CliResult> {
   const env = { ...process.env, ...o.env };
-  delete env.GITHUB_STEP_SUMMARY;
-  const preload = env.DEPTHKIT_FAULT_DIR ? ['--import', WRITE_FAULT] : [];
-  const ids = o.uid === undefined ? {} : { uid: o.uid, gid: o.uid };
-  const child = spawn(process.execPath, ['--import', 'tsx', ...preload, path.join(ROOT, 'bin', 'dev.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], ...ids });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return startCli(args, { env, uid: o.uid, detached: false, preload: env.DEPTHKIT_FAULT_DIR ? [WRITE_FAULT] : [] }).done;
 }
 
 const snapshot = async (dir: string) => new Map(await Promise.all(listOutputs(dir).files.map(async (f) => [f, await fs.readFile(path.join(dir, f))] as const)));

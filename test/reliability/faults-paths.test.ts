@@ -16,7 +16,7 @@ import { writeEvalPlots } from '../../src/report/plots.js';
 import { writeKittiPairs } from '../bench/fixtures.js';
 import { evalRun } from '../helpers/report-fixtures.js';
 import { writeSynth } from '../../src/synth/write.js';
-import { startCli } from '../helpers/crash.js';
+import { startCli } from '../helpers/cli.js';
 
 /*
  * Hostile paths (issue #12): split entries that climb out of the data folder, symlinks inside --data-path/--pred/--gt

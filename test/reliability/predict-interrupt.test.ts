@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { depthkit } from '../helpers/cli.js';
-import { listOutputs, startCli } from '../helpers/crash.js';
+import { depthkit, startCli } from '../helpers/cli.js';
+import { listOutputs } from '../helpers/crash.js';
 import { TINY_CKPT, TINY_CLIP } from '../helpers/model-reference.js';
 
 /** Small images with different content, so that every depth file differs. */
@@ -58,12 +58,12 @@ test('depthkit predict: SIGTERM/SIGINT stop after the chunk in flight (143/130) 
     t.diagnostic(`${signal}: stopped with ${before} of 24 written`);
     const again = depthkit(['predict', ...base, '--out', out, '--resume'], { env });
     assert.equal(again.code, 0, again.stderr);
-    assert.match(again.stderr, new RegExp(`wrote ${24 - before} depth map\\(s\\) to .*, ${before} already there`));
+    assert.match(again.stdout, new RegExp(`wrote ${24 - before} depth map\\(s\\) to .*, ${before} already there`));
     for (const f of readdirSync(whole)) assert.ok(readFileSync(path.join(out, f)).equals(readFileSync(path.join(whole, f))), f);
   }
 
   // Without --resume every file is predicted again.
   rmSync(path.join(whole, 'img000.npy'));
   const redo = depthkit(['predict', ...base, '--out', whole], { env });
-  assert.match(redo.stderr, /wrote 24 depth map\(s\)/);
+  assert.match(redo.stdout, /wrote 24 depth map\(s\)/);
 });

@@ -8,8 +8,8 @@ import { optimPath } from '../../src/train/optim-file.js';
 import { runTraining } from '../../src/train/run-training.js';
 import { CHECKPOINT_NAME } from '../../src/train/trainer.js';
 import { mulberry32 } from '../../src/util/random.js';
-import { depthkit } from '../helpers/cli.js';
-import { listOutputs, startCli } from '../helpers/crash.js';
+import { depthkit, startCli } from '../helpers/cli.js';
+import { listOutputs } from '../helpers/crash.js';
 import { checkOutputs, cliArgs, makeTrainFixture, outcome, request, sleep, STEPS, whenReady } from '../helpers/train-run.js';
 
 const fx = await makeTrainFixture('dk-train-crash-');

@@ -5,8 +5,7 @@ import path from 'node:path';
 import { readCheckpoint } from '../../src/model/checkpoint.js';
 import { runTraining } from '../../src/train/run-training.js';
 import { CHECKPOINT_NAME } from '../../src/train/trainer.js';
-import { depthkit } from '../helpers/cli.js';
-import { startCli } from '../helpers/crash.js';
+import { depthkit, startCli } from '../helpers/cli.js';
 import { checkOutputs, cliArgs, makeTrainFixture, outcome, request, sleep, STEPS, whenReady } from '../helpers/train-run.js';
 
 const fx = await makeTrainFixture('dk-train-int-');

@@ -7,8 +7,8 @@ import { readCsv } from '../../src/io/csv.js';
 import { loadDepthModel } from '../../src/model/engine.js';
 import { writeSynth } from '../../src/synth/write.js';
 import { mulberry32 } from '../../src/util/random.js';
-import { depthkit } from '../helpers/cli.js';
-import { listOutputs, startCli, type RunningCli } from '../helpers/crash.js';
+import { depthkit, startCli, type RunningCli } from '../helpers/cli.js';
+import { listOutputs } from '../helpers/crash.js';
 import { TINY_CKPT, TINY_CLIP } from '../helpers/model-reference.js';
 import { checkVideoFolder, decodedFrames, type VideoFolderSpec } from '../helpers/video-outputs.js';
 

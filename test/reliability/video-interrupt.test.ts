@@ -6,8 +6,7 @@ import path from 'node:path';
 import { readCsv } from '../../src/io/csv.js';
 import { loadDepthModel } from '../../src/model/engine.js';
 import { writeSynth } from '../../src/synth/write.js';
-import { depthkit } from '../helpers/cli.js';
-import { startCli, type RunningCli } from '../helpers/crash.js';
+import { depthkit, startCli, type RunningCli } from '../helpers/cli.js';
 import { TINY_CKPT, TINY_CLIP } from '../helpers/model-reference.js';
 import { checkVideoFolder, type VideoFolderSpec } from '../helpers/video-outputs.js';
 
