@@ -52,6 +52,35 @@ export function displaySize(codedWidth: number, codedHeight: number, pixelAspect
   return rotation === 90 || rotation === 270 ? { width: codedHeight, height: w } : { width: w, height: codedHeight };
 }
 
+/** What a backend reads from its FFmpeg about a video stream; `describeVideo` makes the VideoInfo of it. */
+export interface StreamFacts {
+  file: string;
+  codedWidth: number;
+  codedHeight: number;
+  pixelAspect: number;
+  rotation: number;
+  fps: number;
+  duration: number;
+  /** The frame count the container states, NaN when it states none. */
+  statedFrames: number;
+  codec: string;
+  streamIndex: number;
+  videoStreams: number;
+}
+
+/** The one VideoInfo both backends give: display size from the coded size, pixel aspect and rotation; frame count stated or estimated. */
+export function describeVideo(f: StreamFacts): VideoInfo {
+  const { statedFrames, ...rest } = f;
+  const frameCountExact = Number.isFinite(statedFrames);
+  const frameCount = frameCountExact ? statedFrames : Math.round(f.duration * f.fps);
+  return {
+    ...rest,
+    ...displaySize(f.codedWidth, f.codedHeight, f.pixelAspect, f.rotation),
+    frameCount: Number.isFinite(frameCount) ? frameCount : NaN,
+    frameCountExact,
+  };
+}
+
 /** A scheme like `http://`, `rtmp://`, `pipe:`, `file:` : never opened, so a network stream cannot hang a run. */
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:(\/\/|[^\\/])/i;
 

@@ -12,7 +12,7 @@ import {
   AV_PKT_FLAG_DISCARD,
 } from 'node-av/constants';
 import { DepthkitError } from '../../errors.js';
-import { displaySize, quarterTurns, type VideoInfo } from '../probe.js';
+import { describeVideo, quarterTurns, type VideoInfo } from '../probe.js';
 
 /** libavformat's AVFMT_NOTIMESTAMPS: the format stores no timestamps (raw elementary streams). */
 const AVFMT_NOTIMESTAMPS = 0x0080;
@@ -90,24 +90,12 @@ export function describeStream(file: string, fc: FormatContext, s: Stream, video
       : fc.duration !== AV_NOPTS_VALUE && fc.duration > 0n
         ? Number(fc.duration) / 1e6
         : NaN;
-  const frameCountExact = s.nbFrames > 0n;
-  const frameCount = frameCountExact ? Number(s.nbFrames) : Math.round(duration * fps);
-  if (frameCount === 0) throw new DepthkitError('video stream has no frames', { file });
-  return {
-    file,
-    ...displaySize(codedWidth, codedHeight, pixelAspect, rotation),
-    codedWidth,
-    codedHeight,
-    pixelAspect,
-    rotation,
-    fps,
-    duration,
-    frameCount: Number.isFinite(frameCount) ? frameCount : NaN,
-    frameCountExact,
-    codec: avGetCodecName(cp.codecId) ?? 'unknown',
-    streamIndex: s.index,
-    videoStreams,
-  };
+  const info = describeVideo({
+    file, codedWidth, codedHeight, pixelAspect, rotation, fps, duration, statedFrames: s.nbFrames > 0n ? Number(s.nbFrames) : NaN,
+    codec: avGetCodecName(cp.codecId) ?? 'unknown', streamIndex: s.index, videoStreams,
+  });
+  if (info.frameCount === 0) throw new DepthkitError('video stream has no frames', { file });
+  return info;
 }
 
 export async function probeEmbedded(file: string): Promise<VideoInfo> {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { DepthkitError, errorMessage } from '../../errors.js';
 import { ffmpegInfo, ffprobe, ffprobeLines, startFfmpeg, stripLevel, type ProbeStream } from '../ffmpeg.js';
-import { displaySize, parseRate, quarterTurns, stripFile, type VideoInfo } from '../probe.js';
+import { describeVideo, parseRate, quarterTurns, stripFile, type VideoInfo } from '../probe.js';
 import type { FrameRequest, RawFrame, VideoBackend } from './types.js';
 
 /*
@@ -42,24 +42,10 @@ async function probe(file: string): Promise<VideoInfo> {
   const pixelAspect = aspectOf(s);
   const fps = Number.isFinite(parseRate(s.avg_frame_rate)) ? parseRate(s.avg_frame_rate) : parseRate(s.r_frame_rate);
   const duration = Number.isFinite(num(s.duration)) ? num(s.duration) : num(data.format.duration);
-  const stated = num(s.nb_frames);
-  const frameCountExact = Number.isFinite(stated);
-  const frameCount = frameCountExact ? stated : Math.round(duration * fps);
-  return {
-    file,
-    ...displaySize(codedWidth, codedHeight, pixelAspect, rotation),
-    codedWidth,
-    codedHeight,
-    pixelAspect,
-    rotation,
-    fps,
-    duration,
-    frameCount: Number.isFinite(frameCount) ? frameCount : NaN,
-    frameCountExact,
-    codec: s.codec_name ?? 'unknown',
-    streamIndex: s.index,
-    videoStreams: videos.length,
-  };
+  return describeVideo({
+    file, codedWidth, codedHeight, pixelAspect, rotation, fps, duration, statedFrames: num(s.nb_frames),
+    codec: s.codec_name ?? 'unknown', streamIndex: s.index, videoStreams: videos.length,
+  });
 }
 
 /** "1/15360" -> [1, 15360]. */
