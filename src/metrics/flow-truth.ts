@@ -1,5 +1,5 @@
 import { DepthkitError } from '../errors.js';
-import { invert4, multiply4, type Intrinsics } from './tae.js';
+import { invert4, multiply4, transferPoint, type Intrinsics } from './tae.js';
 import type { DepthMap, Mask } from './types.js';
 import { checkGrids, type FlowField } from './warp.js';
 
@@ -25,15 +25,13 @@ export function trueFlow(
   const u = new Float32Array(w * h);
   const v = new Float32Array(w * h);
   const valid: Mask = new Uint8Array(w * h);
+  const p = new Float64Array(3);
   for (let y = 0, i = 0; y < h; y++) {
     for (let x = 0; x < w; x++, i++) {
       const z = depthA.data[i];
       if (!(z > 0) || !Number.isFinite(z)) continue;
-      const X = ((x - K.cx) * z) / K.fx;
-      const Y = ((y - K.cy) * z) / K.fy;
-      const xt = m[0] * X + m[1] * Y + m[2] * z + m[3];
-      const yt = m[4] * X + m[5] * Y + m[6] * z + m[7];
-      const zt = m[8] * X + m[9] * Y + m[10] * z + m[11];
+      transferPoint(x, y, z, m, K, p);
+      const [xt, yt, zt] = p;
       if (!(zt > 0)) continue;
       const px = (xt * K.fx) / zt + K.cx;
       const py = (yt * K.fy) / zt + K.cy;

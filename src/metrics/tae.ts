@@ -90,6 +90,19 @@ function clamped(d: Float32Array, clamp: TaeOptions['clamp']): ArrayLike<number>
 }
 
 /**
+ * Pixel (x, y) at depth z of camera A, seen from camera B (`aToB`: 4x4 row-major, A's camera frame to B's): writes
+ * B's camera-frame point into `out` [xt, yt, zt]. The one pinhole back-projection TAE and the exact flow share.
+ */
+export function transferPoint(x: number, y: number, z: number, aToB: ArrayLike<number>, K: Intrinsics, out: Float64Array): void {
+  const m = aToB;
+  const X = ((x - K.cx) * z) / K.fx;
+  const Y = ((y - K.cy) * z) / K.fy;
+  out[0] = m[0] * X + m[1] * Y + m[2] * z + m[3];
+  out[1] = m[4] * X + m[5] * Y + m[6] * z + m[7];
+  out[2] = m[8] * X + m[9] * Y + m[10] * z + m[11];
+}
+
+/**
  * AbsRel of one direction: back-project `src` with K, move the points by `srcToDst` (row-major 4x4, maps src
  * camera coordinates to dst camera coordinates), project, round to pixels, scatter z (nearest with `zbuffer`),
  * then mean |dst - proj| / dst over pixels where proj > 0, dst > 0 and `dstMask`. Source pixels with a
@@ -108,15 +121,13 @@ export function reprojectionAbsRel(
 ): number {
   const m = srcToDst;
   const proj = new Float64Array(width * height);
+  const p = new Float64Array(3);
   for (let y = 0, i = 0; y < height; y++) {
     for (let x = 0; x < width; x++, i++) {
       const z = src[i];
       if (!(z > 0) || !Number.isFinite(z)) continue;
-      const X = ((x - K.cx) * z) / K.fx;
-      const Y = ((y - K.cy) * z) / K.fy;
-      const xt = m[0] * X + m[1] * Y + m[2] * z + m[3];
-      const yt = m[4] * X + m[5] * Y + m[6] * z + m[7];
-      const zt = m[8] * X + m[9] * Y + m[10] * z + m[11];
+      transferPoint(x, y, z, m, K, p);
+      const [xt, yt, zt] = p;
       // Points behind the camera can never pass proj > 0; with a z-buffer they must not hide anything either.
       if (zbuffer && !(zt > 0)) continue;
       const u = roundHalfEven((xt * K.fx) / zt + K.cx);
