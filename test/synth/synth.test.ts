@@ -1,6 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { planSynth, writeSynth, type SynthOptions } from '../../src/synth/write.
 import { probeVideo } from '../../src/video/decode.js';
 import { FormatError } from '../../src/errors.js';
 import type { Intrinsics } from '../../src/metrics/tae.js';
+import { depthkit } from '../helpers/cli.js';
 
 let dir: string;
 before(async () => {
@@ -32,12 +32,9 @@ async function synth(name: string, o: Partial<SynthOptions> = {}) {
 
 test('depthkit synth --json writes every file and prints their paths', async () => {
   const out = path.join(dir, 'cli');
-  // bin/dev.js resolves commands from dist/ in this repo, so the command class is run from source directly
-  const stdout = execFileSync(process.execPath, [
-    '--import', 'tsx', '--input-type=module', '-e',
-    "import S from '../src/commands/synth.ts'; await S.run(process.argv.slice(1), process.cwd());",
-    '--', '--scene', 'corridor', '--motion', 'orbit', '--frames', '5', '--width', '40', '--height', '30', '--save-frames', '--out', out, '--json',
-  ], { encoding: 'utf8' });
+  const r = depthkit(['synth', '--scene', 'corridor', '--motion', 'orbit', '--frames', '5', '--width', '40', '--height', '30', '--save-frames', '--out', out, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const stdout = r.stdout;
   const files = JSON.parse(stdout);
   for (const key of ['video', 'poses', 'intrinsics', 'meta', 'train', 'val']) await fs.access(files[key]);
   assert.equal((await fs.readdir(files.depth)).length, 5);
