@@ -53,20 +53,10 @@ export function displaySize(codedWidth: number, codedHeight: number, pixelAspect
 }
 
 /** What a backend reads from its FFmpeg about a video stream; `describeVideo` makes the VideoInfo of it. */
-export interface StreamFacts {
-  file: string;
-  codedWidth: number;
-  codedHeight: number;
-  pixelAspect: number;
-  rotation: number;
-  fps: number;
-  duration: number;
+export type StreamFacts = Omit<VideoInfo, 'width' | 'height' | 'frameCount' | 'frameCountExact'> & {
   /** The frame count the container states, NaN when it states none. */
   statedFrames: number;
-  codec: string;
-  streamIndex: number;
-  videoStreams: number;
-}
+};
 
 /** The one VideoInfo both backends give: display size from the coded size, pixel aspect and rotation; frame count stated or estimated. */
 export function describeVideo(f: StreamFacts): VideoInfo {
