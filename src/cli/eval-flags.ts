@@ -1,6 +1,12 @@
 import { Flags } from '@oclif/core';
 import { shardFlag } from './flags.js';
-import { ENGINE_REQUESTS } from '../model/engine.js';
+import { ENGINE_REQUESTS } from '../model/engine-names.js';
+
+/** `depthkit eval` on images (folders, --dataset kitti|nyu). */
+export const imageEvalFlags = {
+  'skip-invalid': Flags.boolean({ description: 'drop images whose ground truth has no valid pixel instead of failing', default: false }),
+  concurrency: Flags.integer({ description: 'images read and evaluated at once (default: 2 per core)', min: 1 }),
+};
 
 /** `depthkit eval` benchmark mode (`--dataset` with `--data-path`): split, sharding and the built-in model. */
 export const benchmarkFlags = {

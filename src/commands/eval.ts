@@ -1,13 +1,12 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base.js';
-import { createProgress, silentProgress, type Progress } from '../cli/progress.js';
+import { imageEvalHooks, sequenceEvalHooks } from '../cli/eval-hooks.js';
 import { formatTable, displayPath } from '../cli/table.js';
 import { protocolFlags, protocolFromFlags } from '../cli/protocol-flags.js';
-import { benchmarkFlags } from '../cli/eval-flags.js';
-import { trapInterrupts } from '../cli/interrupt.js';
+import { benchmarkFlags, imageEvalFlags } from '../cli/eval-flags.js';
 import { folderOptions, runFolderEval } from '../eval/run-folder.js';
 import { datasetOptions, describeDatasetRun, runDatasetEval } from '../eval/dataset.js';
-import { EvalStopped, type RunHooks } from '../eval/resumable.js';
+import { EvalStopped } from '../eval/resumable.js';
 import { checkExistingSubdirs } from '../io/atomic.js';
 import { videoBenchmarkFlags } from '../cli/video-benchmark-flags.js';
 import { parseVideoBenchmarks } from '../data/video-benchmarks/presets.js';
@@ -29,38 +28,19 @@ export default class Eval extends BaseCommand {
     ...benchmarkFlags,
     ...protocolFlags,
     ...videoBenchmarkFlags,
-    'skip-invalid': Flags.boolean({ description: 'drop images whose ground truth has no valid pixel instead of failing', default: false }),
-    concurrency: Flags.integer({ description: 'images read and evaluated at once (default: 2 per core)', min: 1 }),
+    ...imageEvalFlags,
     plots: Flags.boolean({ description: 'write plots/ (histograms) and strips/ (worst images) beside the CSVs', default: true, allowNo: true }),
     out: Flags.string({ description: 'output folder for per_image.csv, summary.csv, run.json', default: 'depthkit-eval' }),
   };
 
   async run() {
     const { flags } = await this.parse(Eval);
-    const videoSets = flags.dataset ? parseVideoBenchmarks(flags.dataset) : undefined;
+    const videoSets = flags.dataset && parseVideoBenchmarks(flags.dataset);
     if (videoSets) return this.videoBenchmarks(videoSets, flags);
     if (flags.dataset && !['kitti', 'nyu'].includes(flags.dataset)) this.error(`--dataset: unknown "${flags.dataset}"`);
     const protocol = protocolFromFlags(flags);
     const dataset = flags['data-path'];
-    let progress: Progress = silentProgress;
-    // Ctrl-C: the images in flight finish and are saved, then the run stops (a second Ctrl-C exits at once).
-    const trap = trapInterrupts((sig) => {
-      progress.stop();
-      progress = silentProgress;
-      process.stderr.write(`depthkit: ${sig}: finishing the images in flight, then stopping (${sig} again exits at once)\n`);
-    });
-    const hooks: RunHooks = {
-      signal: trap.signal,
-      onStart: (n) => (progress = createProgress('eval', n, { enabled: !this.jsonEnabled(), unit: 'images' })),
-      onImage: () => progress.tick(),
-      log: flags.verbose && !this.jsonEnabled() ? (line) => this.note(line) : undefined,
-      // Loaded only when drawn (the chart renderer is slow to load). Strips re-read the --pred/--gt folders that a
-      // folder run names in run.json.
-      extras: flags.plots ? async (out) => {
-        const [{ writeEvalPlots }, { writeEvalWorstStrips }] = await Promise.all([import('../report/plots.js'), import('../report/strips.js')]);
-        return [...(dataset ? [] : await writeEvalWorstStrips(out)), ...(await writeEvalPlots(out))];
-      } : undefined,
-    };
+    const { hooks, trap, stop } = imageEvalHooks({ json: this.jsonEnabled(), verbose: flags.verbose, plots: flags.plots, dataset: dataset !== undefined, note: (line) => this.note(line) });
     if (flags.plots) await checkExistingSubdirs(flags.out, ['plots', 'strips']);
     let run;
     try {
@@ -71,8 +51,7 @@ export default class Eval extends BaseCommand {
       if (err instanceof EvalStopped) trap.throwIfStopped(`${err.message}; run the same command with --resume to continue`);
       throw err;
     } finally {
-      progress.stop();
-      trap.dispose();
+      stop();
     }
     for (const line of run.notes) this.note(line);
     this.log(formatTable(['count', ...run.json.table.columns], [[run.json.summary.count, ...run.json.table.values]]));
@@ -82,13 +61,9 @@ export default class Eval extends BaseCommand {
   }
 
   private async videoBenchmarks(sets: Parameters<typeof runVideoBenchmarks>[0], flags: Parameters<typeof runVideoBenchmarks>[1]) {
-    const trap = trapInterrupts(() => process.stderr.write('depthkit: finishing the sequence in flight, then stopping\n'));
+    const { hooks, trap } = sequenceEvalHooks({ json: this.jsonEnabled(), note: (line) => this.note(line) });
     try {
-      const run = await runVideoBenchmarks(sets, flags, {
-        signal: trap.signal,
-        progress: (n) => createProgress('eval', n, { enabled: !this.jsonEnabled(), unit: 'frames' }),
-        log: this.jsonEnabled() ? undefined : (line) => this.note(line),
-      });
+      const run = await runVideoBenchmarks(sets, flags, hooks);
       const cols = ['abs_rel', 'rmse', 'd1', 'tae'] as const;
       this.log(formatTable(['dataset', 'sequences', ...cols], run.summary.map((s) => [s.dataset, s.sequences, ...cols.map((c) => s[c])])));
       if (run.table) this.log(run.table.markdown);

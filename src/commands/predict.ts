@@ -36,8 +36,7 @@ export default class Predict extends BaseCommand {
     const { args, flags } = await this.parse(Predict);
     const format = flags.save as 'npy' | 'png16';
     const files = await listImages(args.input);
-    const ext = format === 'npy' ? '.npy' : '.png';
-    const outputs = files.map((f) => path.join(flags.out, `${path.parse(f).name}${ext}`));
+    const outputs = files.map((f) => path.join(flags.out, `${path.parse(f).name}.${format === 'npy' ? 'npy' : 'png'}`));
     const clash = outputs.find((o, i) => outputs.indexOf(o) !== i);
     if (clash) throw new DepthkitError(`two inputs would both write ${path.basename(clash)}`, { file: args.input });
     // Every input is checked and the folder made before the model loads: a bad file fails fast, nothing is written.
@@ -73,9 +72,8 @@ export default class Predict extends BaseCommand {
     const skipped = files.length - todo.length;
     trap.throwIfStopped(`${skipped + written} of ${files.length} depth map(s) are in ${flags.out}; run the same command with --resume to continue`);
     const seconds = (performance.now() - started) / 1000;
-    const resumed = skipped ? `, ${skipped} already there` : '';
     // The result line goes to stdout like every command's (`wrote ...`); --json prints the object instead.
-    this.log(`wrote ${written} depth map(s) to ${displayPath(flags.out)}${resumed} (${model.description}, ${(written / Math.max(seconds, 1e-9)).toFixed(2)} images/s)`);
+    this.log(`wrote ${written} depth map(s) to ${displayPath(flags.out)}${skipped ? `, ${skipped} already there` : ''} (${model.description}, ${(written / Math.max(seconds, 1e-9)).toFixed(2)} images/s)`);
     return { model: model.description, format, scale: format === 'png16' ? 1000 : 1, images: files.map((input, k) => ({ input, output: outputs[k] })), seconds };
   }
 }

@@ -37,7 +37,7 @@ export default class Video extends BaseCommand {
         video: args.video, out: f.out, loadModel, depth: f.depth, depthKey: f['depth-key'], depthScales: parseDepthScales(f['depth-scale']), depthKind: f['depth-kind'] as never, allowMismatch: f['allow-mismatch'],
         start: f.start, fps: f.fps, duration: f.duration, stride: f.stride, maxFrames: f['max-frames'], analysisSize: f['analysis-size'], save: f.save as never, preview: f.preview, resume: f.resume,
         ffmpeg: f.ffmpeg as never, hwaccel: f.hwaccel as never,
-        flowDir: f.flow, flowSize: f['flow-size'], flowMethod: f['flow-method'] as never, flowWorkers: f['flow-workers'], gt: f.gt, gtScale: f['gt-scale'], ...protocol, poses: f.poses, intrinsics: f.intrinsics, signal: trap.signal, command: ['depthkit', 'video', ...this.argv].join(' '),
+        flowDir: f.flow, flowSize: f['flow-size'], flowMethod: f['flow-method'] as never, flowPreset: f['flow-preset'] as never, flowWorkers: f['flow-workers'], gt: f.gt, gtScale: f['gt-scale'], ...protocol, poses: f.poses, intrinsics: f.intrinsics, signal: trap.signal, command: ['depthkit', 'video', ...this.argv].join(' '),
         onFrame: (done, total) => {
           progress ??= createProgress('video', Number.isFinite(total) ? total : 0, { enabled: !this.jsonEnabled(), unit: 'frames' });
           progress.tick();

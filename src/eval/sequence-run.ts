@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { DepthkitError } from '../errors.js';
 import { writeCsv, type CsvMeta } from '../io/csv.js';
@@ -7,8 +8,10 @@ import { formatCrop, PRESETS, presetWindow, type VideoBenchmark, type WindowName
 import { formatShard, sameRun, shardSlice, type Shard } from './shard.js';
 import { evaluateSequence, SEQUENCE_COLUMNS, type SequenceEvalSettings, type SequenceRow } from './sequence-row.js';
 import { readSequenceRows, writeSequenceOutputs } from './sequence-outputs.js';
+import { startSequencePool } from './sequence-pool.js';
 
 export const SEQUENCE_PARTIAL = 'sequences.partial.csv';
+const WORKER_FRAMES = 8;
 
 export interface SequenceRunOptions extends Omit<SequenceEvalSettings, 'onFrame'> {
   datasets: VideoBenchmark[];
@@ -80,12 +83,19 @@ export async function runSequenceEval(o: SequenceRunOptions) {
   o.onStart?.(todo.length, todo.reduce((a, s) => a + s.frames.length, 0));
   const rows = new Map(done);
   const partial = path.join(o.out, SEQUENCE_PARTIAL);
-  for (const seq of todo) {
-    if (o.signal?.aborted) throw new DepthkitError(`stopped after ${rows.size} of ${mine.length} sequence(s) (saved in ${partial}); run the same command with --resume to continue`);
-    const row = await evaluateSequence(seq, o);
-    rows.set(keyOf(row), row);
-    await writeCsv(partial, [...rows.values()] as unknown as Record<string, string | number>[], [...SEQUENCE_COLUMNS], meta);
-    o.onSequence?.(row, rows.size, mine.length);
+  // A thread a core reads and computes the frames (a few frames are not worth starting threads for).
+  const frames = todo.reduce((a, s) => a + s.frames.length, 0);
+  const runner = frames >= WORKER_FRAMES ? startSequencePool(availableParallelism()) : undefined;
+  try {
+    for (const seq of todo) {
+      if (o.signal?.aborted) throw new DepthkitError(`stopped after ${rows.size} of ${mine.length} sequence(s) (saved in ${partial}); run the same command with --resume to continue`);
+      const row = await evaluateSequence(seq, { ...o, runner });
+      rows.set(keyOf(row), row);
+      await writeCsv(partial, [...rows.values()] as unknown as Record<string, string | number>[], [...SEQUENCE_COLUMNS], meta);
+      o.onSequence?.(row, rows.size, mine.length);
+    }
+  } finally {
+    await runner?.dispose();
   }
   const ordered = mine.map((s) => rows.get(keyOf({ dataset: s.dataset, sequence: s.name }))!);
   const result = await writeSequenceOutputs(o.out, ordered, { ...meta, count: ordered.length }, {

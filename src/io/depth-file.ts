@@ -2,7 +2,7 @@ import path from 'node:path';
 import { DepthkitError } from '../errors.js';
 import type { DepthMap } from '../metrics/types.js';
 import { encodeNpy, npyToDepthMap, readNpy } from './npy.js';
-import { encodePng16, readPng16 } from './png16.js';
+import { encodePng16, readPngDepth } from './png16.js';
 import { pfmToDepthMap, readPfm } from './pfm.js';
 import { writeFileAtomic } from './atomic.js';
 
@@ -23,13 +23,11 @@ function checkScale(scale: number, file: string): number {
 export async function readDepthMap(file: string, opts: DepthScale = {}): Promise<DepthMap> {
   const scale = checkScale(opts.scale ?? 1, file);
   const ext = path.extname(file).toLowerCase();
+  if (ext === '.png') return readPngDepth(file, scale);
   let map: DepthMap;
   if (ext === '.npy') map = npyToDepthMap(await readNpy(file), file);
   else if (ext === '.pfm') map = pfmToDepthMap(await readPfm(file), file);
-  else if (ext === '.png') {
-    const png = await readPng16(file);
-    map = { data: Float32Array.from(png.data), width: png.width, height: png.height };
-  } else throw new DepthkitError(`unsupported depth file type '${ext}' (use ${DEPTH_EXTENSIONS.join(', ')})`, { file });
+  else throw new DepthkitError(`unsupported depth file type '${ext}' (use ${DEPTH_EXTENSIONS.join(', ')})`, { file });
   if (scale !== 1) for (let i = 0; i < map.data.length; i++) map.data[i] /= scale;
   return map;
 }

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from './sharp.js';
 import { DepthkitError, FormatError } from '../errors.js';
 import type { RgbImage } from '../metrics/types.js';
 import { naturalCompare } from './numbered-files.js';
@@ -46,6 +46,7 @@ function notAnImage(file: string, err: unknown): FormatError {
 /** Size from the header only, so that a folder can be checked before any work starts. */
 export async function imageSize(file: string): Promise<{ width: number; height: number }> {
   try {
+    const sharp = await loadSharp();
     const { format, width, height } = await sharp(file).metadata();
     if (!format || !FORMATS.has(format)) throw new Error(`${format ?? 'unknown'} format`);
     return { width, height };
@@ -58,6 +59,7 @@ export async function imageSize(file: string): Promise<{ width: number; height: 
 export async function readImage(file: string): Promise<RgbImage> {
   await imageSize(file);
   try {
+    const sharp = await loadSharp();
     const { data, info } = await sharp(file, { failOn: 'error' })
       .removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`${info.channels} channels after conversion`);
@@ -70,6 +72,7 @@ export async function readImage(file: string): Promise<RgbImage> {
 /** Resizes RGB to exactly width x height (aspect not kept: the model takes a fixed size), bilinear filter. */
 export async function resizeRgb(image: RgbImage, width: number, height: number): Promise<RgbImage> {
   if (image.width === width && image.height === height) return image;
+  const sharp = await loadSharp();
   const { data } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .resize(width, height, { fit: 'fill', kernel: 'linear' })
     .raw()

@@ -5,11 +5,13 @@ import { readInput } from './npy.js';
 
 /**
  * Single-channel 8- and 16-bit PNG (KITTI and NYU depth ground truth), decoded and encoded here with node:zlib.
- * sharp 0.35 was tried first: `raw({ depth: 'ushort' })` of a 16-bit grey PNG came back as 3 sRGB channels with the
- * values divided by 256, and 1-channel raw input was written as RGB: the exact 16-bit values a depth PNG exists to
- * keep were lost without an error. This codec handles exactly the PNGs
- * depth comes in (colour type 0, bit depth 8 or 16, not interlaced) and refuses the rest with a clear message:
- * an RGB or palette "depth" PNG is usually a visualisation, not data.
+ * sharp (libvips 8.18) was measured as the decoder and is not used: `toColourspace('grey16').raw({ depth: 'ushort' })`
+ * is exact (plain `raw({ depth: 'ushort' })` gives 3 sRGB channels divided by 256), but warmed up it spends as much
+ * CPU as this decoder or more, and it silently accepts image data holding more than the header's rows (a width
+ * edited with a matching CRC decodes as shifted garbage, a smaller height drops rows), where this decoder checks
+ * the inflated length exactly (docs/datasets.md, "Reading speed"). Only the PNGs depth comes in are read (colour
+ * type 0, bit depth 8 or 16, not interlaced); the rest is refused with a clear message: an RGB or palette "depth"
+ * PNG is usually a visualisation, not data.
  */
 
 export interface Png16 {
@@ -20,12 +22,20 @@ export interface Png16 {
   bitDepth: number;
 }
 
+/** A PNG whose chunks are sound, before its image data is inflated. */
+interface PngChunks {
+  width: number;
+  height: number;
+  bitDepth: number;
+  idat: Uint8Array[];
+}
+
 const SIGNATURE = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** Same bound as sharp's default limitInputPixels: a header claiming more is refused before inflating. */
 const MAX_PIXELS = 0x3fff * 0x3fff;
 const COLOUR_TYPES: Record<number, string> = { 2: 'RGB', 3: 'palette', 4: 'grey+alpha', 6: 'RGBA' };
 
-export function decodePng16(buf: Uint8Array, file: string): Png16 {
+function readChunks(buf: Uint8Array, file: string): PngChunks {
   if (buf.length === 0) throw new FormatError(file, 'empty file, not a PNG');
   if (buf.length < 8 || SIGNATURE.some((b, i) => buf[i] !== b)) throw new FormatError(file, 'not a PNG file (bad signature)');
   const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -63,69 +73,118 @@ export function decodePng16(buf: Uint8Array, file: string): Png16 {
     p += 12 + len;
   }
   if (idat.length === 0) throw new FormatError(file, 'PNG has no image data');
+  return { width, height, bitDepth, idat };
+}
+
+/** The image data inflated (to exactly the header's size) and unfiltered in place: rows of 1 + width * bpp bytes. */
+interface Unfiltered {
+  rows: Uint8Array;
+  width: number;
+  height: number;
+  bitDepth: number;
+}
+
+function inflateRows(buf: Uint8Array, file: string): Unfiltered {
+  const { width, height, bitDepth, idat } = readChunks(buf, file);
   const bpp = bitDepth / 8;
-  const stride = width * bpp;
-  const expected = height * (stride + 1);
-  let raw: Uint8Array;
+  const expected = height * (width * bpp + 1);
+  let rows: Uint8Array;
+  // One output chunk of the image's size: the default 16 KiB chunks are concatenated, a second copy of every row.
   try {
-    raw = inflateSync(Buffer.concat(idat), { maxOutputLength: expected });
+    rows = inflateSync(idat.length === 1 ? idat[0] : Buffer.concat(idat), { maxOutputLength: expected, chunkSize: Math.max(expected, 64) });
   } catch (err) {
     throw new FormatError(file, `corrupt PNG image data (${(err as Error).message})`, err);
   }
-  if (raw.length !== expected) throw new FormatError(file, `PNG image data holds ${raw.length} bytes, expected ${expected}`);
-  return { data: unfilter(raw, width, height, bpp, file), width, height, bitDepth };
+  if (rows.length !== expected) throw new FormatError(file, `PNG image data holds ${rows.length} bytes, expected ${expected}`);
+  unfilter(rows, width, height, bpp, file);
+  return { rows, width, height, bitDepth };
 }
 
 /**
- * Undoes the per-row PNG filters (None, Sub, Up, Average, Paeth) and reads the big-endian samples. One loop per
- * filter type (not a switch per byte) and two row buffers swapped, not copied: this is most of a depth PNG's
- * decode time.
+ * Undoes the per-row PNG filters (None, Sub, Up, Average, Paeth) in place: each row is rebuilt over its own filtered
+ * bytes, from the row above already rebuilt (zeros above the first). One loop per filter type (not a switch per
+ * byte) and the first pixel's bytes apart, so that the loops carry no bounds test; no row is copied.
  */
-function unfilter(raw: Uint8Array, width: number, height: number, bpp: number, file: string): Uint16Array {
+function unfilter(raw: Uint8Array, width: number, height: number, bpp: number, file: string): void {
   const stride = width * bpp;
-  let cur = new Uint8Array(stride);
-  let prev = new Uint8Array(stride);
-  const out = new Uint16Array(width * height);
+  const zeros = Buffer.alloc(stride);
+  const first = Math.min(bpp, stride);
   for (let y = 0; y < height; y++) {
-    const start = y * (stride + 1) + 1;
-    const filter = raw[start - 1];
+    const s = y * (stride + 1) + 1;
+    const filter = raw[s - 1];
+    if (filter === 0) continue;
+    // The row above: raw itself one row back, or zeros (a Buffer too, so that every access below sees one kind of array).
+    const up = y === 0 ? zeros : raw;
+    const u = y === 0 ? 0 : s - stride - 1;
     switch (filter) {
-      case 0:
-        cur.set(raw.subarray(start, start + stride));
-        break;
       case 1:
-        for (let i = 0; i < stride; i++) cur[i] = (raw[start + i] + (i >= bpp ? cur[i - bpp] : 0)) & 0xff;
+        for (let i = first; i < stride; i++) raw[s + i] = (raw[s + i] + raw[s + i - bpp]) & 0xff;
         break;
       case 2:
-        for (let i = 0; i < stride; i++) cur[i] = (raw[start + i] + prev[i]) & 0xff;
+        for (let i = 0; i < stride; i++) raw[s + i] = (raw[s + i] + up[u + i]) & 0xff;
         break;
       case 3:
-        for (let i = 0; i < stride; i++) cur[i] = (raw[start + i] + (((i >= bpp ? cur[i - bpp] : 0) + prev[i]) >> 1)) & 0xff;
+        for (let i = 0; i < first; i++) raw[s + i] = (raw[s + i] + (up[u + i] >> 1)) & 0xff;
+        for (let i = first; i < stride; i++) raw[s + i] = (raw[s + i] + ((raw[s + i - bpp] + up[u + i]) >> 1)) & 0xff;
         break;
       case 4:
-        for (let i = 0; i < stride; i++) {
-          const a = i >= bpp ? cur[i - bpp] : 0;
-          const b = prev[i];
-          const c = i >= bpp ? prev[i - bpp] : 0;
+        // With a = c = 0 the Paeth predictor is b (the byte above) for the first pixel.
+        for (let i = 0; i < first; i++) raw[s + i] = (raw[s + i] + up[u + i]) & 0xff;
+        for (let i = first; i < stride; i++) {
+          const a = raw[s + i - bpp];
+          const b = up[u + i];
+          const c = up[u + i - bpp];
           const pa = Math.abs(b - c);
           const pb = Math.abs(a - c);
           const pc = Math.abs(a + b - 2 * c);
-          cur[i] = (raw[start + i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 0xff;
+          raw[s + i] = (raw[s + i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 0xff;
         }
         break;
       default:
         throw new FormatError(file, `corrupt PNG (row ${y} has filter type ${filter})`);
     }
+  }
+}
+
+/** The big-endian samples as they are (8-bit unscaled). */
+function samples({ rows, width, height, bitDepth }: Unfiltered): Uint16Array {
+  const out = new Uint16Array(width * height);
+  const stride = (width * bitDepth) / 8 + 1;
+  for (let y = 0; y < height; y++) {
     const o = y * width;
-    if (bpp === 2) for (let x = 0; x < width; x++) out[o + x] = (cur[2 * x] << 8) | cur[2 * x + 1];
-    else out.set(cur, o);
-    [prev, cur] = [cur, prev];
+    const s = y * stride + 1;
+    if (bitDepth === 16) for (let x = 0; x < width; x++) out[o + x] = (rows[s + 2 * x] << 8) | rows[s + 2 * x + 1];
+    else out.set(rows.subarray(s, s + width), o);
   }
   return out;
 }
 
+/** sample / scale as float32, straight from the rows (an integer sample is exact in float32: one rounding). */
+function scaledSamples({ rows, width, height, bitDepth }: Unfiltered, scale: number): Float32Array {
+  const out = new Float32Array(width * height);
+  const stride = (width * bitDepth) / 8 + 1;
+  for (let y = 0; y < height; y++) {
+    const o = y * width;
+    const s = y * stride + 1;
+    if (bitDepth === 16) for (let x = 0; x < width; x++) out[o + x] = ((rows[s + 2 * x] << 8) | rows[s + 2 * x + 1]) / scale;
+    else for (let x = 0; x < width; x++) out[o + x] = rows[s + x] / scale;
+  }
+  return out;
+}
+
+export function decodePng16(buf: Uint8Array, file: string): Png16 {
+  const png = inflateRows(buf, file);
+  return { data: samples(png), width: png.width, height: png.height, bitDepth: png.bitDepth };
+}
+
 export async function readPng16(file: string): Promise<Png16> {
   return decodePng16(await readInput(file), file);
+}
+
+/** A depth PNG as float32 sample / scale (readDepthMap's PNG path: no 16-bit copy between the rows and the map). */
+export async function readPngDepth(file: string, scale: number): Promise<{ data: Float32Array; width: number; height: number }> {
+  const png = inflateRows(await readInput(file), file);
+  return { data: scaledSamples(png, scale), width: png.width, height: png.height };
 }
 
 function chunk(type: string, body: Uint8Array): Uint8Array {

@@ -61,7 +61,8 @@ export function runRecordContent(dir: string, record: RunRecord): FileContent {
   const full = {
     ...record,
     finished: new Date().toISOString(),
-    command: `depthkit ${process.argv.slice(2).join(' ')}`,
+    // A run started from code (not the command line) may say so with `command: null`.
+    command: record.command !== undefined ? record.command : `depthkit ${process.argv.slice(2).join(' ')}`,
     depthkit_version: DEPTHKIT_VERSION,
     node: process.version,
   };

@@ -1,7 +1,7 @@
 import { DepthkitError } from '../errors.js';
 import type { DepthMap, Mask } from './types.js';
 import type { CropRect } from './crop.js';
-import { applyAlignment, fitAlignment, type AlignMode, type AlignSpace, type Alignment, type MedianPixels } from './align.js';
+import { applyAlignment, fitAlignment, type AlignMode, type AlignSample, type AlignSpace, type Alignment, type MedianPixels } from './align.js';
 import { placePrediction, type PredLayout } from './layout.js';
 import type { ResizeGrid, ResizePrecision, ResizeSpace } from './resize.js';
 import { validMask } from './mask.js';
@@ -49,6 +49,13 @@ function nanMetrics(): Metrics {
   return Object.fromEntries(METRIC_NAMES.map((k) => [k, NaN])) as Metrics;
 }
 
+let scratch = new Int32Array(0);
+/** A reused index buffer (a fresh one an image is a page-faulted allocation as large as the depth map). */
+function indexScratch(n: number): Int32Array {
+  if (scratch.length < n) scratch = new Int32Array(n);
+  return scratch;
+}
+
 /**
  * The per-image errors of the BTS/AdaBins/ZoeDepth convention over the masked pixels, summed in float64.
  * `pred` must be sanitized already, or `clamp` given: then each masked value is clamped on the fly exactly as
@@ -82,8 +89,16 @@ export function computeMetrics(
   let d1 = 0;
   let d2 = 0;
   let d3 = 0;
+  // The masked indices first, without a branch (a sparse mask mispredicts one a pixel), then the sums over them in
+  // the same order as before.
+  const index = indexScratch(gt.length);
+  let count = 0;
   for (let i = 0; i < gt.length; i++) {
-    if (mask[i] === 0) continue;
+    index[count] = i;
+    count += +(mask[i] !== 0);
+  }
+  for (let k = 0; k < count; k++) {
+    const i = index[k];
     const g = gt[i];
     const v = pred[i];
     // Same clamp as sanitizePrediction (a no-op on sanitized input), rounded to float32 as that array would be.
@@ -103,9 +118,9 @@ export function computeMetrics(
     absRel += Math.abs(diff) * invG;
     sqRel += diff * diff * invG;
     sq += diff * diff;
-    if (r < 1.25 && r > 0.8) d1++;
-    if (r < 1.5625 && r > 0.64) d2++;
-    if (r < 1.953125 && r > 0.512) d3++;
+    d1 += +(r < 1.25) & +(r > 0.8);
+    d2 += +(r < 1.5625) & +(r > 0.64);
+    d3 += +(r < 1.953125) & +(r > 0.512);
   }
   if (n === 0) return { ...nanMetrics(), valid_pixels: 0 };
   const meanShifted = s1 / n;
@@ -191,6 +206,28 @@ export interface ImageEval {
   resized: boolean;
 }
 
+/** Frames scored together: one alignment fitted over all of them (a single image is the case of one frame). */
+export interface FramesEvalOptions extends DepthRange {
+  align: AlignMode;
+  alignSpace: AlignSpace;
+  medianPixels?: MedianPixels;
+}
+
+/** One alignment fitted over the valid pixels of every frame, and each prediction aligned by it (not yet clamped). */
+export function alignFrames(frames: AlignSample[], opts: FramesEvalOptions): { alignment: Alignment; aligned: Float32Array[] } {
+  const alignment = fitAlignment(frames, opts.align, opts.alignSpace, opts.medianPixels);
+  return { alignment, aligned: frames.map((f) => (opts.align === 'none' ? f.pred : applyAlignment(f.pred, alignment, opts.maxDepth))) };
+}
+
+/**
+ * A sequence evaluated with one alignment (video `--align-scope sequence`, TAE's fit): the fit over every frame's
+ * valid pixels, then each frame's metrics. evaluateImage is this on one frame.
+ */
+export function evaluateFrames(frames: AlignSample[], opts: FramesEvalOptions): { alignment: Alignment; aligned: Float32Array[]; frames: (Metrics & { valid_pixels: number })[] } {
+  const { alignment, aligned } = alignFrames(frames, opts);
+  return { alignment, aligned, frames: frames.map((f, i) => computeMetrics(aligned[i], f.gt, f.mask, opts)) };
+}
+
 /**
  * One prediction against its ground truth: lay the prediction onto the ground truth as the layout says (an error
  * when their sizes differ and it says nothing), mask valid pixels, fit and apply the alignment on them (before
@@ -207,17 +244,18 @@ export function evaluateImage(pred: DepthMap, groundTruth: DepthMap, opts: Image
   const { pred: p, gt, pasted } = placed;
   const crop = typeof opts.crop === 'function' ? opts.crop(gt.width, gt.height) : opts.crop;
   const mask = validMask(gt, opts, crop, opts.gtCapMask ?? true);
-  const alignment = fitAlignment([{ pred: p, gt: gt.data, mask }], opts.align, opts.alignSpace, opts.medianPixels);
-  const aligned = opts.align === 'none' ? p : applyAlignment(p, alignment, opts.maxDepth);
+  const frame = { pred: p, gt: gt.data, mask };
   if (pasted) {
+    const { alignment, aligned } = alignFrames([frame], opts);
     // BTS clamps the crop-sized prediction and then pastes it: the zeros around it are never clamped.
-    const canvas = sanitizePrediction(aligned, opts);
+    const canvas = sanitizePrediction(aligned[0], opts);
     for (let y = 0; y < gt.height; y++) {
       for (let x = 0; x < gt.width; x++) if (y < pasted.top || y >= pasted.bottom || x < pasted.left || x >= pasted.right) canvas[y * gt.width + x] = 0;
     }
     const { valid_pixels, ...metrics } = computeMetrics(canvas, gt.data, mask);
     return { metrics, valid_pixels, alignment, resized: false };
   }
-  const { valid_pixels, ...metrics } = computeMetrics(aligned, gt.data, mask, opts);
-  return { metrics, valid_pixels, alignment, resized: placed.resized };
+  const r = evaluateFrames([frame], opts);
+  const { valid_pixels, ...metrics } = r.frames[0];
+  return { metrics, valid_pixels, alignment: r.alignment, resized: placed.resized };
 }

@@ -125,7 +125,7 @@ function fitMedian(samples: AlignSample[], counts: (s: AlignSample, i: number) =
  * Median as numpy defines it (mean of the two middle values for an even count), computed in float64. Reorders
  * `values`. Quickselect, O(n) expected; NaN values must not be present. Returns NaN for an empty array.
  */
-export function medianInPlace(values: Float32Array): number {
+export function medianInPlace(values: Float32Array | Float64Array): number {
   const n = values.length;
   if (n === 0) return NaN;
   const hi = n >> 1;
@@ -138,7 +138,7 @@ export function medianInPlace(values: Float32Array): number {
 }
 
 /** Moves the k-th smallest value to index k, smaller-or-equal values before it (Hoare partition, median of 3). */
-function select(a: Float32Array, k: number): void {
+function select(a: Float32Array | Float64Array, k: number): void {
   let lo = 0;
   let hi = a.length - 1;
   // Adversarial orders can make quickselect quadratic; past this many rounds a sort of the rest is cheaper.
@@ -166,7 +166,7 @@ function select(a: Float32Array, k: number): void {
   }
 }
 
-function swap(a: Float32Array, i: number, j: number): void {
+function swap(a: Float32Array | Float64Array, i: number, j: number): void {
   const t = a[i];
   a[i] = a[j];
   a[j] = t;

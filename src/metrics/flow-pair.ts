@@ -1,6 +1,6 @@
 import { fitLongestSide } from '../util/size.js';
 import { estimateFlow } from './flow.js';
-import { estimateFlowDis } from './flow-dis.js';
+import { DEFAULT_DIS_PRESET, DIS_PRESETS, estimateFlowDis, type DisPreset } from './flow-dis.js';
 import { resizeBilinear } from './resize.js';
 import type { RgbImage } from './types.js';
 import type { FlowField, PairFlows } from './warp.js';
@@ -57,25 +57,26 @@ export function shrinkRgb(img: RgbImage, width: number, height: number): RgbImag
 export const FLOW_METHODS = ['dis', 'lk'] as const;
 export type FlowMethod = (typeof FLOW_METHODS)[number];
 
-/** How protocol.flow names each estimator. */
-export const FLOW_METHOD_NAMES: Record<FlowMethod, string> = {
-  dis: 'DIS (dense inverse search, MEDIUM preset at finest scale 0)',
-  lk: 'coarse-to-fine Lucas-Kanade',
-};
+/** How protocol.flow names each estimator (with DIS's preset: runs at different presets are not comparable). */
+export function flowMethodName(method: FlowMethod, preset: DisPreset = DEFAULT_DIS_PRESET): string {
+  if (method === 'lk') return 'coarse-to-fine Lucas-Kanade';
+  const finest = DIS_PRESETS[preset].finestScale;
+  return `DIS (dense inverse search, ${preset} preset: finest scale ${finest})`;
+}
 
-/** Flow from a to b by the named estimator. */
-export function estimateFlowBy(method: FlowMethod, a: RgbImage, b: RgbImage): FlowField {
-  return method === 'dis' ? estimateFlowDis(a, b) : estimateFlow(a, b);
+/** Flow from a to b by the named estimator (`preset`: DIS's parameters). */
+export function estimateFlowBy(method: FlowMethod, a: RgbImage, b: RgbImage, preset: DisPreset = DEFAULT_DIS_PRESET): FlowField {
+  return method === 'dis' ? estimateFlowDis(a, b, DIS_PRESETS[preset]) : estimateFlow(a, b);
 }
 
 /**
  * Both flows of the pair (prev, next) at the frames' size, estimated on frames shrunk so that their longest side is
  * at most `flowSize` (the estimate is then upsampled): the cost falls with the pixel count.
  */
-export function estimatePairFlows(prev: RgbImage, next: RgbImage, flowSize: number, method: FlowMethod = 'dis'): PairFlows {
+export function estimatePairFlows(prev: RgbImage, next: RgbImage, flowSize: number, method: FlowMethod = 'dis', preset: DisPreset = DEFAULT_DIS_PRESET): PairFlows {
   const { width, height } = next;
   const small = fitLongestSide(next, flowSize);
-  const est = (a: RgbImage, b: RgbImage) => estimateFlowBy(method, a, b);
+  const est = (a: RgbImage, b: RgbImage) => estimateFlowBy(method, a, b, preset);
   if (small.width === width && small.height === height) return { toPrev: est(next, prev), toNext: est(prev, next) };
   const a = shrinkRgb(prev, small.width, small.height);
   const b = shrinkRgb(next, small.width, small.height);

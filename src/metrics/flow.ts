@@ -1,5 +1,5 @@
 import { DepthkitError } from '../errors.js';
-import type { RgbImage } from './types.js';
+import type { DepthMap, RgbImage } from './types.js';
 import { checkGrids, sampleBilinear, type FlowField, type PairFlows } from './warp.js';
 
 /**
@@ -28,11 +28,8 @@ export interface FlowOptions {
   minEigen?: number;
 }
 
-interface Plane {
-  data: Float32Array;
-  width: number;
-  height: number;
-}
+/** A grey image or one of its pyramid levels (the single-channel map of types.ts). */
+type Plane = DepthMap;
 
 /** Rec. 601 luma in [0, 1]. */
 export function toGrey(img: RgbImage): Float32Array {

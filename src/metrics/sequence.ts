@@ -43,33 +43,33 @@ export interface FitMoments {
 }
 
 /**
- * One frame's moments, two passes over the frame (centred, so no digits are lost): computed as each frame is read,
- * while it is in cache, and combined over the sequence with combineMoments.
+ * One frame's moments in one pass, computed as each frame is read while it is in cache and combined over the
+ * sequence with combineMoments. Sums are taken about the frame's first valid pixel, so that no digits are lost to
+ * cancellation when the values sit far from zero (and a constant prediction gives sxx = 0 exactly).
  */
 export function frameMoments({ pred, gt }: SequenceFrame, maxDepth: number): FitMoments {
+  let i = 0;
+  while (i < gt.length && !isValid(gt[i], maxDepth)) i++;
+  if (i === gt.length) return { n: 0, mx: 0, my: 0, sxx: 0, sxy: 0 };
+  const x0 = clipPred(pred[i]);
+  const y0 = 1 / (gt[i] + 1e-8);
   let n = 0;
   let sx = 0;
   let sy = 0;
-  for (let i = 0; i < gt.length; i++) {
-    const g = gt[i];
-    if (!isValid(g, maxDepth)) continue;
-    n++;
-    sx += clipPred(pred[i]);
-    sy += 1 / (g + 1e-8);
-  }
-  if (n === 0) return { n: 0, mx: 0, my: 0, sxx: 0, sxy: 0 };
-  const mx = sx / n;
-  const my = sy / n;
   let sxx = 0;
   let sxy = 0;
-  for (let i = 0; i < gt.length; i++) {
+  for (; i < gt.length; i++) {
     const g = gt[i];
     if (!isValid(g, maxDepth)) continue;
-    const dx = clipPred(pred[i]) - mx;
+    const dx = clipPred(pred[i]) - x0;
+    const dy = 1 / (g + 1e-8) - y0;
+    n++;
+    sx += dx;
+    sy += dy;
     sxx += dx * dx;
-    sxy += dx * (1 / (g + 1e-8) - my);
+    sxy += dx * dy;
   }
-  return { n, mx, my, sxx, sxy };
+  return { n, mx: x0 + sx / n, my: y0 + sy / n, sxx: Math.max(0, sxx - (sx * sx) / n), sxy: sxy - (sx * sy) / n };
 }
 
 /** Chan et al.'s pairwise update: the moments of the union of two pixel sets. */
@@ -93,13 +93,8 @@ export function fitFromMoments(m: FitMoments): SequenceFit {
   return { scale, shift: my - scale * mx, pixels: n };
 }
 
-/** Least squares of [p 1] x = 1 / (g + 1e-8) over the valid pixels of every frame. */
-export function fitSequenceDisparity(frames: readonly SequenceFrame[], maxDepth: number): SequenceFit {
-  return fitFromMoments(frames.map((f) => frameMoments(f, maxDepth)).reduce(combineMoments, { n: 0, mx: 0, my: 0, sxx: 0, sxy: 0 }));
-}
-
 /** The aligned depth of one frame: clip(1 / clip(scale * p + shift, 1e-3), 1e-3, max), in float64. */
-export function alignedDepth(pred: Float32Array, fit: SequenceFit, maxDepth: number): Float64Array {
+export function alignedDepth(pred: Float32Array, fit: Pick<SequenceFit, 'scale' | 'shift'>, maxDepth: number): Float64Array {
   const out = new Float64Array(pred.length);
   for (let i = 0; i < pred.length; i++) {
     const d = fit.scale * clipPred(pred[i]) + fit.shift;
@@ -113,37 +108,63 @@ const T1 = 1.25;
 const T2 = 1.25 ** 2;
 const T3 = 1.25 ** 3;
 
-/** The nine metrics of one sequence after the fit (see the module comment for how each is averaged). */
-export function sequenceMetrics(frames: readonly SequenceFrame[], fit: SequenceFit, maxDepth: number): SequenceMetrics {
+/** One frame's sums after the fit: its valid pixels and the per-pixel terms every metric averages. */
+export interface FrameSums {
+  n: number;
+  ar: number;
+  sr: number;
+  se: number;
+  sl: number;
+  el: number;
+  la: number;
+  c1: number;
+  c2: number;
+  c3: number;
+}
+
+/** One frame's pass of sequenceMetrics: independent of the other frames once the fit is known (so it runs in workers). */
+export function frameSums({ pred, gt }: SequenceFrame, fit: Pick<SequenceFit, 'scale' | 'shift'>, maxDepth: number): FrameSums {
+  const { scale, shift } = fit;
+  let n = 0;
+  let ar = 0, sr = 0, se = 0, sl = 0, el = 0, la = 0, c1 = 0, c2 = 0, c3 = 0;
+  for (let i = 0; i < gt.length; i++) {
+    const g = gt[i];
+    if (!(g > MIN && g < maxDepth)) continue;
+    // alignedDepth, inlined: this loop is the run's hot path (one log and, for half the pixels, one more division).
+    const x = pred[i];
+    const a = scale * (x < PRED_MIN ? PRED_MIN : x) + shift;
+    const z = 1 / (a < MIN ? MIN : a);
+    const p = z < MIN ? MIN : z > maxDepth ? maxDepth : z;
+    const d = p - g;
+    const q = p / g;
+    const e = Math.log(q);
+    const r = q > 1 ? q : g / p;
+    n++;
+    ar += Math.abs(d) / g;
+    sr += (d * d) / g;
+    se += d * d;
+    sl += e * e;
+    el += e;
+    la += Math.abs(e);
+    if (r < T1) {
+      c1++;
+      c2++;
+      c3++;
+    } else if (r < T2) {
+      c2++;
+      c3++;
+    } else if (r < T3) c3++;
+  }
+  return { n, ar, sr, se, sl, el, la, c1, c2, c3 };
+}
+
+/** The nine metrics from every frame's sums, in frame order (see the module comment for how each is averaged). */
+export function metricsFromSums(frames: readonly FrameSums[]): SequenceMetrics {
   const sums = { abs_rel: 0, sq_rel: 0, rmse: 0, rmse_log: 0, d1: 0, d2: 0, d3: 0, silogTerm: 0 };
   let log10Sum = 0;
   let log10Count = 0;
   let used = 0;
-  const { scale, shift } = fit;
-  for (const { pred, gt } of frames) {
-    let n = 0;
-    let ar = 0, sr = 0, se = 0, sl = 0, el = 0, la = 0, c1 = 0, c2 = 0, c3 = 0;
-    for (let i = 0; i < gt.length; i++) {
-      const g = gt[i];
-      if (!(g > MIN && g < maxDepth)) continue;
-      // alignedDepth, inlined: this loop is the run's hot path.
-      const a = scale * clipPred(pred[i]) + shift;
-      const z = 1 / (a < MIN ? MIN : a);
-      const p = z < MIN ? MIN : z > maxDepth ? maxDepth : z;
-      const d = p - g;
-      const e = Math.log(p / g);
-      const r = p > g ? p / g : g / p;
-      n++;
-      ar += Math.abs(d) / g;
-      sr += (d * d) / g;
-      se += d * d;
-      sl += e * e;
-      el += e;
-      la += Math.abs(e);
-      if (r < T1) c1++;
-      if (r < T2) c2++;
-      if (r < T3) c3++;
-    }
+  for (const { n, ar, sr, se, sl, el, la, c1, c2, c3 } of frames) {
     if (n === 0) continue;
     used++;
     // |log10 p - log10 g| = |ln(p / g)| / ln 10.

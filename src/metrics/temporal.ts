@@ -1,6 +1,7 @@
 import type { DepthMap, Mask, RgbImage } from './types.js';
 import { ssim } from './ssim.js';
 import { DepthkitError } from '../errors.js';
+import { medianInPlace } from './align.js';
 import { checkGrids, forwardBackwardMask, rgbPlanes, warpMap, type FlowField, type PairFlows } from './warp.js';
 
 /**
@@ -31,30 +32,38 @@ export interface TemporalScores extends RtcScores {
   pairs: TemporalPairScores[];
 }
 
-/** Median of the selected values (the mean of the two middle ones for an even count, as numpy). */
-function median(values: Float64Array): number {
-  const sorted = values.slice().sort();
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}
-
 /**
  * Per-frame normalisation used by OPW: (d - median) / mean(|d - median|), statistics over the pixels where `mask`
- * is 1 (all pixels without a mask). A constant map has zero deviation and normalises to zeros.
+ * is 1 (all pixels without a mask). A constant map has zero deviation and normalises to zeros. The median is
+ * numpy's (mean of the two middle values for an even count), found by selection rather than a sort.
  */
 export function normaliseMedianMad(depth: ArrayLike<number>, mask?: Mask): Float64Array {
   const n = depth.length;
-  const picked: number[] = [];
-  for (let i = 0; i < n; i++) if (!mask || mask[i]) picked.push(depth[i]);
-  const med = median(Float64Array.from(picked));
+  const buf = new Float64Array(n);
+  let m = 0;
+  let nan = false;
+  for (let i = 0; i < n; i++) {
+    if (mask && !mask[i]) continue;
+    nan ||= Number.isNaN(depth[i]);
+    buf[m++] = depth[i];
+  }
+  const picked = buf.subarray(0, m);
+  // Selection needs a total order; with NaN present the sort's order (NaN last) is the definition.
+  const med = nan ? sortedMedian(picked) : medianInPlace(picked.slice());
   let dev = 0;
-  for (const d of picked) dev += Math.abs(d - med);
-  dev /= picked.length;
+  for (let i = 0; i < m; i++) dev += Math.abs(picked[i] - med);
+  dev /= m;
   const out = new Float64Array(n);
   const scale = dev > 0 ? 1 / dev : 0;
   for (let i = 0; i < n; i++) out[i] = (depth[i] - med) * scale;
   return out;
+}
+
+function sortedMedian(values: Float64Array): number {
+  const sorted = values.slice().sort();
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
 /**

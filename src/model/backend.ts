@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { DepthkitError, errorMessage } from '../errors.js';
 
-/** tfjs backends in order of preference for `--backend auto`. */
-export const TF_BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type TfBackendName = (typeof TF_BACKENDS)[number];
+import { TF_BACKENDS, type TfBackendName } from './engine-names.js';
+
+export { TF_BACKENDS, type TfBackendName };
 export type BackendRequest = 'auto' | TfBackendName;
 
 export interface BackendProbe {

@@ -4,7 +4,7 @@ import { chooseBackend, initTf, type BackendRequest } from './backend.js';
 import type { DepthModel } from './depth-model.js';
 import { checkModelFiles, loadModelWeights, type ModelFiles } from './load-weights.js';
 import { TfDepthRunner } from './tf-runner.js';
-import { WorkerPool } from './worker-pool.js';
+import { startModelWorkers } from './model-workers.js';
 
 export interface ClipDepthOptions extends ModelFiles {
   backend?: BackendRequest;
@@ -33,9 +33,9 @@ export async function loadClipDepthModel(opts: ClipDepthOptions): Promise<DepthM
     close = async () => runner.dispose();
   } else {
     // Each worker reads its own copy; this thread holds none.
-    const pool = await WorkerPool.start(workers, files, backend);
-    run = (frames) => pool.predict(frames);
-    close = () => pool.dispose();
+    const pool = await startModelWorkers(workers, files, backend);
+    run = pool.predict;
+    close = pool.dispose;
   }
   return { description, inputSize: { ...config.inputSize }, predict: run, dispose: close };
 }

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { DepthkitError, errorMessage } from '../errors.js';
-import { probeBackends, TF_BACKENDS, type TfBackendName } from './backend.js';
+import { probeBackends, type TfBackendName } from './backend.js';
 import { loadClipDepthModel } from './clip-depth-model.js';
 import type { DepthModel } from './depth-model.js';
 import type { ModelFiles } from './load-weights.js';
@@ -14,11 +14,9 @@ import type { OnnxProvider } from './onnx/session.js';
  * (docs/model.md). tensorflow-gpu (tfjs-node-gpu: CUDA 11.2 only) is a legacy path after the ORT GPU engines.
  */
 
-export const ENGINES = ['onnx-cuda', 'webgpu', 'tensorflow-gpu', 'onnx', 'tensorflow', 'wasm', 'cpu'] as const;
-export type EngineName = (typeof ENGINES)[number];
-/** What `--backend` accepts: `onnx` runs ONNX Runtime on the GPU when onnx-cuda is available, else on the CPU. */
-export const ENGINE_REQUESTS = ['auto', 'onnx', 'onnx-cuda', 'webgpu', ...TF_BACKENDS] as const;
-export type EngineRequest = (typeof ENGINE_REQUESTS)[number];
+import { ENGINES, type EngineName, type EngineRequest } from './engine-names.js';
+
+export { ENGINE_REQUESTS, ENGINES, type EngineName, type EngineRequest } from './engine-names.js';
 
 export interface EngineProbe {
   name: EngineName;

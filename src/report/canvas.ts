@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../io/sharp.js';
 import type { RgbImage } from '../metrics/types.js';
 
 export type Rgb = readonly [number, number, number];
@@ -68,6 +68,7 @@ export async function drawLabels(img: RgbImage, labels: Label[]): Promise<RgbIma
   if (labels.length === 0) return img;
   const texts = labels.map((l) => `<text x="${l.x}" y="${l.y}" font-size="${l.size ?? 13}" text-anchor="${l.anchor ?? 'start'}"${l.bold ? ' font-weight="bold"' : ''}>${escapeXml(l.text)}</text>`);
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${img.width}" height="${img.height}"><g font-family="DejaVu Sans, Liberation Sans, sans-serif" fill="#222">${texts.join('')}</g></svg>`;
+  const sharp = await loadSharp();
   const { data, info } = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
     .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
     .removeAlpha()
@@ -77,6 +78,7 @@ export async function drawLabels(img: RgbImage, labels: Label[]): Promise<RgbIma
 }
 
 /** Encodes RGB as PNG. */
-export function encodePng(img: RgbImage): Promise<Buffer> {
+export async function encodePng(img: RgbImage): Promise<Buffer> {
+  const sharp = await loadSharp();
   return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
 }

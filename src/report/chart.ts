@@ -1,6 +1,6 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import sharp from 'sharp';
+import { loadSharp } from '../io/sharp.js';
 
 /** Plots are drawn at twice their CSS size so that they stay sharp on high-density screens and in print. */
 export const PLOT_PIXEL_RATIO = 2;
@@ -31,5 +31,6 @@ export async function chartSvg(spec: TopLevelSpec): Promise<string> {
 /** Rasterises a chart to PNG at PLOT_PIXEL_RATIO (sharp's SVG density is in dpi, 72 = one pixel a CSS pixel). */
 export async function chartPng(spec: TopLevelSpec): Promise<Buffer> {
   const svg = await chartSvg(spec);
+  const sharp = await loadSharp();
   return sharp(Buffer.from(svg), { density: 72 * PLOT_PIXEL_RATIO }).png().toBuffer();
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../io/sharp.js';
 import { ensureWritableDir, makeDirs, writeFileAtomic } from '../io/atomic.js';
 import { toUint16 } from '../io/depth-file.js';
 import { writePng16 } from '../io/png16.js';
@@ -59,6 +59,7 @@ export interface SynthFiles {
 const frameName = (i: number): string => `${String(i).padStart(6, '0')}.png`;
 
 async function writeRgbPng(file: string, rgb: RgbImage): Promise<void> {
+  const sharp = await loadSharp();
   const png = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } }).png().toBuffer();
   await writeFileAtomic(file, png);
 }

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import { loadSharp } from '../io/sharp.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { DepthMap } from '../metrics/types.js';
 import { renderStrip } from '../report/strip.js';
@@ -8,6 +8,7 @@ import type { Sample } from './dataset.js';
 export async function writePreview(file: string, sample: Sample, pred: DepthMap, maxDepth: number, title: string): Promise<void> {
   const gt = { data: sample.depth, width: pred.width, height: pred.height };
   const img = await renderStrip({ rgb: sample.rgb, pred, gt, minDepth: 1e-3, maxDepth, title });
+  const sharp = await loadSharp();
   const png = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
   await writeFileAtomic(file, png);
 }

@@ -9,6 +9,7 @@ import { listNpzKeys, npyStack, openNpzStack, type NpyStack } from '../io/npz.js
 import { resizeBilinear } from '../metrics/resize.js';
 import type { DepthMap, RgbImage } from '../metrics/types.js';
 import type { DepthModel } from '../model/depth-model.js';
+import { batcher } from '../util/batcher.js';
 
 /** Relative models output disparity (larger = nearer); metric models depth in metres. */
 export type DepthKind = 'depth' | 'disparity';
@@ -41,6 +42,8 @@ export interface DepthSource {
   resizedFrom?: { width: number; height: number };
   /** Largest value read from a 16-bit PNG so far, after the scale; for the millimetre note. */
   pngMax?: number;
+  /** Frames the source answers best together (a model's engine batch): that many depthAt calls may be in flight. */
+  readonly batch?: number;
   depthAt(frame: AnalysisFrame): Promise<DepthMap>;
   close(): Promise<void>;
 }
@@ -62,6 +65,8 @@ export interface ModelSourceOptions {
   save: SaveFormat;
   /** Frames whose depth file exists are read back instead of predicted. */
   resume: boolean;
+  /** Frames a predict() call takes (default: the model's batch, else 4); 1 sends frames one at a time. */
+  batch?: number;
 }
 
 /**
@@ -72,18 +77,21 @@ export interface ModelSourceOptions {
 export function modelSource(model: DepthModel, opts: ModelSourceOptions): DepthSource {
   const ext = opts.save === 'npy' ? '.npy' : '.png';
   const save = opts.save === 'none' || !opts.saveDir ? undefined : { dir: opts.saveDir, format: opts.save, scale: SAVE_SCALE[opts.save] };
+  // Frames in flight together reach the engine as one batch of its size (4 on ORT's CPU: 2.2x single frames).
+  const batch = Math.max(1, opts.batch ?? model.batch ?? 4);
+  const predict = batcher((inputs: RgbImage[]) => model.predict(inputs), batch);
   const source: DepthSource = {
     name: opts.name ?? 'model',
     kind: 'depth',
     description: model.description,
+    batch,
     async depthAt(frame) {
       const file = save && frameFile(save.dir, frame.index, ext);
       if (file && opts.resume) {
         const stored = await readDepthMap(file, { scale: save.scale }).catch(() => undefined);
         if (stored) return toAnalysis(source, stored, frame);
       }
-      const input = await resizeRgb(frame.rgb, model.inputSize.width, model.inputSize.height);
-      const [pred] = await model.predict([input]);
+      const pred = await predict(await resizeRgb(frame.rgb, model.inputSize.width, model.inputSize.height));
       const map = resizeBilinear(pred, frame.rgb.width, frame.rgb.height);
       if (!save || !file) return map;
       if (save.format === 'png16') {

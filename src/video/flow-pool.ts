@@ -1,4 +1,5 @@
 import { DepthkitError } from '../errors.js';
+import { DEFAULT_DIS_PRESET, type DisPreset } from '../metrics/flow-dis.js';
 import type { FlowMethod } from '../metrics/flow-pair.js';
 import type { RgbImage } from '../metrics/types.js';
 import type { PairFlows } from '../metrics/warp.js';
@@ -25,10 +26,10 @@ export class FlowPool {
   }
 
   /** Flows of (prev, next) estimated at `flowSize` (longest side) and returned at the frames' size. */
-  pair(prev: RgbImage, next: RgbImage, flowSize: number, method: FlowMethod): Promise<PairFlows> {
+  pair(prev: RgbImage, next: RgbImage, flowSize: number, method: FlowMethod, preset: DisPreset = DEFAULT_DIS_PRESET): Promise<PairFlows> {
     // The caller keeps using its frames (metrics, preview), so the worker gets copies it can own outright.
     const [a, b] = [copyOf(prev), copyOf(next)];
-    return this.pool.run({ prev: a, next: b, flowSize, method }, [a.data.buffer as ArrayBuffer, b.data.buffer as ArrayBuffer]);
+    return this.pool.run({ prev: a, next: b, flowSize, method, preset }, [a.data.buffer as ArrayBuffer, b.data.buffer as ArrayBuffer]);
   }
 
   /** Stops the threads; pairs still pending are rejected. */

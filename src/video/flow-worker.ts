@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import type { DisPreset } from '../metrics/flow-dis.js';
 import { estimatePairFlows, type FlowMethod } from '../metrics/flow-pair.js';
 import type { RgbImage } from '../metrics/types.js';
 import type { PairFlows } from '../metrics/warp.js';
@@ -10,6 +11,7 @@ export interface FlowRequest {
   next: RgbImage;
   flowSize: number;
   method: FlowMethod;
+  preset: DisPreset;
 }
 
 export type FlowReply = { kind: 'flows'; id: number; flows: PairFlows } | { kind: 'error'; id: number; message: string };
@@ -18,7 +20,7 @@ const port = parentPort!;
 
 port.on('message', (msg: FlowRequest) => {
   try {
-    const flows = estimatePairFlows(msg.prev, msg.next, msg.flowSize, msg.method);
+    const flows = estimatePairFlows(msg.prev, msg.next, msg.flowSize, msg.method, msg.preset);
     const buffers = [flows.toPrev.u, flows.toPrev.v, flows.toNext.u, flows.toNext.v].map((a) => a.buffer as ArrayBuffer);
     port.postMessage({ kind: 'flows', id: msg.id, flows } satisfies FlowReply, buffers);
   } catch (err) {

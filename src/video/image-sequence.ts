@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../io/sharp.js';
 import { DepthkitError, FormatError } from '../errors.js';
 import { decodeBmp } from '../io/bmp.js';
 import type { RgbImage } from '../metrics/types.js';
@@ -66,6 +66,7 @@ async function frameSize(file: string): Promise<{ width: number; height: number 
     return { width, height };
   }
   try {
+    const sharp = await loadSharp();
     const m = await sharp(file).metadata();
     return { width: m.width, height: m.height };
   } catch (err) {
@@ -77,6 +78,7 @@ async function frameSize(file: string): Promise<{ width: number; height: number 
 export async function readFrame(file: string, size?: { width: number; height: number }): Promise<RgbImage> {
   try {
     const input = path.extname(file).toLowerCase() === '.bmp' ? decodeBmp(await fs.readFile(file), file) : undefined;
+    const sharp = await loadSharp();
     let img = input ? sharp(input.data, { raw: { width: input.width, height: input.height, channels: 3 } }) : sharp(file, { failOn: 'error' });
     if (size) img = img.resize(size.width, size.height, { fit: 'fill', kernel: 'linear' });
     const { data, info } = await img.removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });

@@ -3,6 +3,7 @@ import { DepthkitError } from '../errors.js';
 import { readFlo } from '../io/flo.js';
 import type { FlowField, PairFlows } from '../metrics/warp.js';
 import type { AnalysisFrame } from './depth-source.js';
+import { DEFAULT_DIS_PRESET, type DisPreset } from '../metrics/flow-dis.js';
 import { estimateFlowBy, estimatePairFlows, resampleFlow, type FlowMethod } from '../metrics/flow-pair.js';
 import type { FlowPool } from './flow-pool.js';
 
@@ -16,22 +17,23 @@ async function flowFile(file: string, size: { width: number; height: number }): 
 }
 
 /** Both flows of the pair (prev, next) from `flowDir`; a missing backward flow is estimated at the analysis size. */
-async function fileFlows(prev: AnalysisFrame, next: AnalysisFrame, flowDir: string, method: FlowMethod): Promise<PairFlows> {
+async function fileFlows(prev: AnalysisFrame, next: AnalysisFrame, flowDir: string, method: FlowMethod, preset: DisPreset): Promise<PairFlows> {
   const size = { width: next.rgb.width, height: next.rgb.height };
   const name = (prefix: string, i: number) => path.join(flowDir, `${prefix}${String(i).padStart(6, '0')}.flo`);
   const toNext = await flowFile(name('', prev.index), size);
   if (!toNext) throw new DepthkitError(`no flow for frame ${prev.index} -> ${next.index}`, { file: name('', prev.index) });
-  const toPrev = (await flowFile(name('bwd_', next.index), size)) ?? estimateFlowBy(method, next.rgb, prev.rgb);
+  const toPrev = (await flowFile(name('bwd_', next.index), size)) ?? estimateFlowBy(method, next.rgb, prev.rgb, preset);
   return { toPrev, toNext };
 }
 
 /** Where the pair flows come from: files, the flow workers, or the main thread (once a pair, for every source). */
-export function flowEstimator(o: { flowDir?: string; flowSize?: number; flowMethod?: FlowMethod }, pool: FlowPool | undefined): (prev: AnalysisFrame, next: AnalysisFrame) => Promise<PairFlows> {
+export function flowEstimator(o: { flowDir?: string; flowSize?: number; flowMethod?: FlowMethod; flowPreset?: DisPreset }, pool: FlowPool | undefined): (prev: AnalysisFrame, next: AnalysisFrame) => Promise<PairFlows> {
   const flowSize = o.flowSize ?? 160;
   const method = o.flowMethod ?? 'dis';
-  if (o.flowDir) return (prev, next) => fileFlows(prev, next, o.flowDir!, method);
-  if (pool) return (prev, next) => pool.pair(prev.rgb, next.rgb, flowSize, method);
-  return async (prev, next) => estimatePairFlows(prev.rgb, next.rgb, flowSize, method);
+  const preset = o.flowPreset ?? DEFAULT_DIS_PRESET;
+  if (o.flowDir) return (prev, next) => fileFlows(prev, next, o.flowDir!, method, preset);
+  if (pool) return (prev, next) => pool.pair(prev.rgb, next.rgb, flowSize, method, preset);
+  return async (prev, next) => estimatePairFlows(prev.rgb, next.rgb, flowSize, method, preset);
 }
 
 export function flowMagnitude(f: FlowField): number {

@@ -88,14 +88,21 @@ export async function benchVideoBenchmarks(): Promise<BenchRow[]> {
     writeFileSync(script, READ_ALONE);
     const evalArgs = (d: { data: string; pred: string }, out: string, ...more: string[]) =>
       [path.join(ROOT, 'bin/run.js'), 'eval', '--dataset', 'bonn', '--data-path', d.data, '--pred', d.pred, '--out', path.join(dir, out), '--json', ...more];
-    const read = timeIt([script, path.join(one.data, 'bonn', 'bonn_video.json'), path.join(one.data, 'bonn'), one.pred]);
-    const whole = timeIt(evalArgs(one, 'o1'));
-    const single = timeIt(evalArgs(two, 'o2'));
+    const readArgs = (d: { data: string; pred: string }) => [script, path.join(d.data, 'bonn', 'bonn_video.json'), path.join(d.data, 'bonn'), d.pred];
+    // Interleaved, best of two each: on a shared machine one slow run should not decide the ratio.
+    const best = (f: () => number) => Math.min(f(), f());
+    let k = 0;
+    const read = best(() => timeIt(readArgs(one)));
+    const whole = best(() => timeIt(evalArgs(one, `o1-${k++}`)));
+    const read2 = best(() => timeIt(readArgs(two)));
+    const single = best(() => timeIt(evalArgs(two, `o2-${k++}`)));
     const sharded = await timeParallel([evalArgs(two, 's1', '--shard', '1/2'), evalArgs(two, 's2', '--shard', '2/2')]);
     return [
       { name: `eval --dataset bonn, ${FRAMES} frames ${W}x${H} (whole command)`, value: FRAMES / whole, unit: 'frames/s' },
       { name: 'reading the same files alone (same concurrency)', value: FRAMES / read, unit: 'frames/s' },
-      { name: 'ratio eval / reading alone', value: read / whole, unit: 'x', target: '>= 0.8' },
+      { name: 'ratio eval / reading alone (whole processes)', value: read / whole, unit: 'x', target: '>= 0.8' },
+      // The second sequence's cost in each: the command's start (oclif, module loading) and the reader's are left out.
+      { name: 'ratio eval / reading alone, per added sequence (2 vs 1 sequence)', value: (read2 - read) / (single - whole), unit: 'x' },
       { name: `2 sequences: 2 shards in parallel vs 1 process (${os.availableParallelism()} cores)`, value: single / sharded, unit: 'x' },
     ];
   } finally {

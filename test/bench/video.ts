@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,9 @@ import { createCheckpoint } from '../../src/model/model-init.js';
 import { writeRandomClip } from '../../src/model/random-clip.js';
 import { decodeFrames } from '../../src/video/decode.js';
 import { estimatePairFlows } from '../../src/metrics/flow-pair.js';
-import { runVideo } from '../../src/video/run-video.js';
+import { runVideo, type VideoRunOptions } from '../../src/video/run-video.js';
+import { writeDepthMap } from '../../src/io/depth-file.js';
+import { writeFlo } from '../../src/io/flo.js';
 import type { BenchRow } from './types.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -36,51 +38,117 @@ function fixedCostModel(ms: number): DepthModel {
 }
 
 async function seconds(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return (performance.now() - t0) / 1000;
+  return (await timed(fn)).wall;
 }
 
-/** Bare forward passes of `model` on `n` frames already decoded and resized (nothing else timed). */
-async function bareFps(model: DepthModel, video: string, n = N): Promise<number> {
+/** Wall and CPU seconds (this process, every thread: the CPU figure is steadier than wall on a shared machine). */
+async function timed(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  await fn();
+  const c = process.cpuUsage(c0);
+  return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
+}
+
+/**
+ * Bare forward passes of `model` on `n` frames already decoded and resized (nothing else timed), `batch` frames a
+ * predict() call (1: one at a time; the engine's batch is what `depthkit video` sends it).
+ */
+async function bareFps(model: DepthModel, video: string, n = N, batch = 1): Promise<number> {
+  return (await bareRun(model, video, n, batch)).fps;
+}
+
+async function bareRun(model: DepthModel, video: string, n: number, batch: number): Promise<{ fps: number; cpuMs: number }> {
   const frames: RgbImage[] = [];
   for await (const f of decodeFrames(video, { maxFrames: n, width: 320, height: 240 })) frames.push(await resizeRgb(f.rgb, model.inputSize.width, model.inputSize.height));
-  await model.predict([frames[0]]); // warm-up
-  return n / (await seconds(async () => {
-    for (const f of frames) await model.predict([f]);
-  }));
+  await model.predict(frames.slice(0, batch)); // warm-up
+  const t = await timed(async () => {
+    for (let i = 0; i < frames.length; i += batch) await model.predict(frames.slice(i, i + batch));
+  });
+  return { fps: n / t.wall, cpuMs: (1000 * t.cpu) / n };
 }
+
+const loadAvg = () => os.loadavg()[0].toFixed(2);
 
 /**
  * The realistic case of issue #4: a ViT-B/16-sized model (random weights, 224x224) on ONNX Runtime, bare against
  * the whole pipeline (flow in its worker at the default flow size, metrics, png16, preview) on a 640x480 clip of
- * 3 s at 10 fps (30 frames at ~1 fps, four runs, so that the section stays near 6 minutes on 2 cores), with ORT on
- * every core and with one ORT thread (a core left to flow and metrics).
+ * 3.2 s at 10 fps (32 frames), with ORT on 2 threads and on 1 (a core left to flow and metrics). The bare model runs
+ * single frames and the engine's batches (what the pipeline sends it): the target is against the batched figure.
  */
-async function benchVit(dir: string): Promise<BenchRow[]> {
+export async function benchVit(dir: string): Promise<BenchRow[]> {
   const video = path.join(dir, 'vit.mp4');
-  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x480:rate=10:duration=3', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', video]);
+  execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x480:rate=10:duration=3.2', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', video]);
   const clip = path.join(dir, 'vit-clip.safetensors');
   const checkpoint = path.join(dir, 'vit.safetensors');
   await writeRandomClip(clip, 'ViT-B/16', 1);
   await createCheckpoint({ clip, out: checkpoint, seed: 2, maxDepth: 10, inputSize: { width: 224, height: 224 } });
-  const frames = 30;
+  const frames = 32;
   const rows: BenchRow[] = [];
-  for (const threads of [undefined, 1]) {
+  for (const threads of [2, 1]) {
     const load = () => loadDepthModel({ checkpoint, clip, backend: 'onnx', threads, cacheDir: path.join(dir, 'onnx-cache') });
     const model = await load();
-    const bare = await bareFps(model, video, frames);
-    await model.dispose();
-    const s = await seconds(() => runVideo({ video, out: path.join(dir, `vit-${threads ?? 'all'}`), loadModel: load }));
-    const pipe = frames / s;
-    const label = threads ? `${threads} ORT thread` : `ORT on ${os.availableParallelism()} cores`;
+    const single = await bareFps(model, video, frames, 1);
+    const bare = await bareRun(model, video, frames, model.batch ?? 4);
+    const batched = bare.fps;
+    // The pipeline gets the model loaded and warmed up, as the bare loop has it: the rows compare throughput.
+    const t = await timed(() => runVideo({ video, out: path.join(dir, `vit-${threads}`), loadModel: async () => model }));
+    const pipe = frames / t.wall;
+    const pipeCpuMs = (1000 * t.cpu) / frames;
+    const label = `${threads} ORT thread${threads > 1 ? 's' : ''}`;
     rows.push(
-      { name: `ViT-B/16 onnx (${label}), bare forward, ${frames} frames`, value: bare, unit: 'fps' },
-      { name: `depthkit video 640x480, ViT-B/16 onnx (${label})`, value: pipe, unit: 'fps' },
-      { name: `ratio pipeline / bare model (ViT-B/16, ${label})`, value: pipe / bare, unit: 'x', target: '>= 0.9' },
+      { name: `ViT-B/16 onnx (${label}), bare, single frames (load ${loadAvg()})`, value: single, unit: 'fps' },
+      { name: `ViT-B/16 onnx (${label}), bare, engine batches of ${model.batch ?? 4}`, value: batched, unit: 'fps' },
+      { name: `depthkit video 640x480, ViT-B/16 onnx (${label}) (load ${loadAvg()})`, value: pipe, unit: 'fps' },
+      { name: `ratio pipeline / bare batched model (ViT-B/16, ${label})`, value: pipe / batched, unit: 'x', target: '>= 0.9' },
+      { name: `ratio pipeline / bare single frames (ViT-B/16, ${label})`, value: pipe / single, unit: 'x' },
+      { name: `CPU a frame, bare batched (ViT-B/16, ${label})`, value: bare.cpuMs, unit: 'ms' },
+      { name: `CPU a frame, pipeline (this process: decode, flow worker, metrics, png16; not the preview encoder)`, value: pipeCpuMs, unit: 'ms' },
     );
   }
   return rows;
+}
+
+/**
+ * `depthkit video` with a file depth source (a folder of png16 maps at the analysis size) and no model, at the
+ * default analysis size (320x240): the whole pipeline at defaults, then without the preview, with two flow workers,
+ * and with the flows read from .flo files (what is left when flow costs nothing).
+ */
+export async function benchFileSource(dir: string, video: string): Promise<BenchRow[]> {
+  const depthDir = path.join(dir, 'file-depth');
+  const floDir = path.join(dir, 'file-flo');
+  mkdirSync(depthDir);
+  mkdirSync(floDir);
+  const frames: RgbImage[] = [];
+  for await (const f of decodeFrames(video, { maxFrames: N, width: 320, height: 240 })) frames.push(f.rgb);
+  for (const [i, f] of frames.entries()) {
+    const data = new Float32Array(f.width * f.height).map((_, k) => 1 + f.data[3 * k] / 64);
+    await writeDepthMap(path.join(depthDir, `${String(i).padStart(6, '0')}.png`), { data, width: f.width, height: f.height }, 'png16', { scale: 1000 });
+    if (i === 0) continue;
+    const { toNext, toPrev } = estimatePairFlows(frames[i - 1], f, 160);
+    await writeFlo(path.join(floDir, `${String(i - 1).padStart(6, '0')}.flo`), toNext);
+    await writeFlo(path.join(floDir, `bwd_${String(i).padStart(6, '0')}.flo`), toPrev);
+  }
+  const cpuMs: Record<string, number> = {};
+  const fps = async (name: string, o: Partial<VideoRunOptions>) => {
+    const t = await timed(() => runVideo({ video, out: path.join(dir, `file-${name}`), depth: [`a=${depthDir}`], depthScale: 1000, maxFrames: N, ...o }));
+    cpuMs[name] = (1000 * t.cpu) / N;
+    return N / t.wall;
+  };
+  const dflt = await fps('default', {});
+  const load = loadAvg();
+  const noPreview = await fps('no-preview', { preview: false });
+  const oneFlow = await fps('flow1', { flowWorkers: 1 });
+  const flowFiles = await fps('flo', { flowDir: floDir });
+  return [
+    { name: `depthkit video, file depth source, no model, 320x240 defaults (load ${load})`, value: dflt, unit: 'fps', target: '>= 60' },
+    { name: 'the same without the preview', value: noPreview, unit: 'fps' },
+    { name: 'the same with --flow-workers 1 (default without a model: 2)', value: oneFlow, unit: 'fps' },
+    { name: `the same with flows read from .flo files (load ${loadAvg()})`, value: flowFiles, unit: 'fps' },
+    { name: 'ratio defaults / flows from files (flow\'s weight)', value: dflt / flowFiles, unit: 'x' },
+    { name: 'CPU a frame at defaults (this process; not the preview encoder)', value: cpuMs.default, unit: 'ms' },
+    { name: 'CPU a frame with flows from files', value: cpuMs.flo, unit: 'ms' },
+  ];
 }
 
 /** Optical flow of one analysis-size (320x240) pair, both directions, at the analysis size and at the default flow size. */
@@ -134,6 +202,7 @@ export async function benchVideo(): Promise<BenchRow[]> {
       const s = await seconds(() => runVideo({ video, out: path.join(dir, out), loadModel, maxFrames: N }));
       return N / s;
     };
+    rows.push(...(await benchFileSource(dir, video)));
     const tinyBare = await bareFps(await tinyModel(), video);
     const tinyPipe = await pipeline(tinyModel, 'tiny');
     const fake = fixedCostModel(250);

@@ -132,6 +132,18 @@ test('python-written PNG (8/16-bit, every filter type), PFM (both byte orders, c
 test('readDepthMap divides by the scale; an unknown extension is refused', async () => {
   const map = await readDepthMap(ref('grey16.png'), { scale: 256 });
   assert.deepEqual(Array.from(map.data), EXP['grey16.png'].values.map((v) => Math.fround(Math.fround(v) / 256)));
+  // The PNG path reads samples straight into float32 / scale: the same numbers as readPng16's samples divided.
+  for (const [name, scale] of [['grey8.png', 1000], ['grey16.png', 1], ['grey16.png', 1000]] as const) {
+    const depth = await readDepthMap(ref(name), { scale });
+    assert.deepEqual(Array.from(depth.data), Array.from((await readPng16(ref(name))).data, (v) => Math.fround(v / scale)), `${name} / ${scale}`);
+  }
+  // A little-endian float32 .npy comes back as a view of the file's own buffer, equal to the copied decode, and
+  // two reads never share memory.
+  const [a, b] = [await readNpy(ref('f4_le.npy')), await readNpy(ref('f4_le.npy'))];
+  assert.deepEqual(Array.from(a.data), EXP['f4_le.npy'].values);
+  assert.ok(a.data.byteOffset > 0, 'a view past the header, not a copy');
+  a.data[0] = 12345;
+  assert.notEqual(b.data[0], 12345);
   await assert.rejects(readDepthMap('x/depth.exr'), (e: unknown) => e instanceof DepthkitError && /x\/depth\.exr: unsupported/.test(e.message));
   await assert.rejects(readDepthMap(path.join(REF, 'missing.npy')), /missing\.npy: cannot read \(ENOENT\)/);
 });

@@ -11,7 +11,8 @@ import { TINY_CKPT, TINY_CLIP } from '../helpers/model-reference.js';
 import { checkVideoFolder, type VideoFolderSpec } from '../helpers/video-outputs.js';
 
 /* `depthkit video` stopped by SIGTERM (143) or by a double Ctrl-C (130 at once); SIGINT alone is in video-cli.test.ts. */
-const FRAMES = 10;
+// Longer than the frames the pipeline holds in flight (decode ahead + two model batches), so frame 3 is mid-run.
+const FRAMES = 20;
 
 let tmp: string;
 let args: (out: string) => string[];

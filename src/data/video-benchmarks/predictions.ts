@@ -20,6 +20,8 @@ export interface SequencePredictions {
   frame(i: number): Promise<DepthMap | undefined>;
   /** Where frame i's prediction is (or would be), for error lines. */
   where(i: number): string;
+  /** With a file a frame: frame i's file (undefined when absent), for a reader in another thread. */
+  file?(i: number): Promise<string | undefined>;
 }
 
 const STACK_KEYS = ['disparity', 'depth', 'arr_0'];
@@ -46,14 +48,16 @@ export async function openSequencePredictions(predDir: string, seq: BenchmarkSeq
     return { frame: async (i) => stack.frame(offset + i), where: (i) => `${file}[${offset + i}]` };
   }
   const base = (i: number) => path.join(dir, seq.frames[i].image.replace(/\.[^./\\]+$/, ''));
+  const file = async (i: number) => {
+    for (const ext of ['.npy', '.png']) if (await exists(`${base(i)}${ext}`)) return `${base(i)}${ext}`;
+    return undefined;
+  };
   return {
     where: (i) => `${base(i)}.npy`,
+    file,
     async frame(i) {
-      for (const ext of ['.npy', '.png']) {
-        const file = `${base(i)}${ext}`;
-        if (await exists(file)) return readDepthMap(file);
-      }
-      return undefined;
+      const f = await file(i);
+      return f === undefined ? undefined : readDepthMap(f);
     },
   };
 }

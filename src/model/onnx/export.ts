@@ -2,7 +2,7 @@ import type { Tensor } from '../../io/safetensors.js';
 import type { ModelConfig } from '../config.js';
 import { buildDepthGraph } from '../depth-graph.js';
 import { OnnxEmitter } from './emitter.js';
-import { createSession, ort, runSingle } from './session.js';
+import { createSession, runSingle } from './session.js';
 
 /**
  * The depth model as one ONNX file, emitted from the single model definition (depth-graph.ts):
@@ -31,7 +31,7 @@ export async function computeConditioning(weights: ReadonlyMap<string, Tensor>, 
   ops.graph.output(graph.conditioning(), 'c');
   const session = await createSession(ops.graph.encode({ graphName: 'depthkit-conditioning' }));
   try {
-    return (await runSingle(session, new ort.Tensor('float32', mirror.data, mirror.shape))).data.slice();
+    return (await runSingle(session, { type: 'float32', data: mirror.data, dims: mirror.shape })).data.slice();
   } finally {
     await session.release();
   }

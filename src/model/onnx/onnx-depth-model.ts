@@ -8,7 +8,8 @@ import type { DepthModel } from '../depth-model.js';
 import { loadModelWeights, resolveClipPath, type ModelFiles } from '../load-weights.js';
 import { cacheKey, onnxCache, onnxCacheDir } from './cache.js';
 import { EXPORT_VERSION, exportOnnx } from './export.js';
-import { createSession, ort, runSingle, type OnnxProvider } from './session.js';
+import type { InferenceSession } from 'onnxruntime-node';
+import { createSession, runSingle, type OnnxProvider } from './session.js';
 
 export interface OnnxDepthOptions extends ModelFiles {
   provider?: OnnxProvider;
@@ -52,7 +53,7 @@ async function build(files: ModelFiles, log: (line: string) => void, why: string
 }
 
 /** A session for the model: from the cache when an intact file is there, else exported now (and cached). */
-async function openSession(opts: OnnxDepthOptions, config: ModelConfig, clip: string): Promise<ort.InferenceSession> {
+async function openSession(opts: OnnxDepthOptions, config: ModelConfig, clip: string): Promise<InferenceSession> {
   const log = opts.log ?? (() => {});
   const files: ModelFiles = { checkpoint: opts.checkpoint, clip, inputSize: config.inputSize };
   const session = (bytes: Uint8Array) => createSession(bytes, { provider: opts.provider, threads: opts.threads });
@@ -101,7 +102,7 @@ export async function loadOnnxDepthModel(opts: OnnxDepthOptions): Promise<DepthM
       }
       input.set(f.data, b * px * 3);
     });
-    const { data } = await runSingle(session, new ort.Tensor('uint8', input, [frames.length, height, width, 3]));
+    const { data } = await runSingle(session, { type: 'uint8', data: input, dims: [frames.length, height, width, 3] });
     return frames.map((_, b) => ({ data: data.slice(b * px, (b + 1) * px), width, height }));
   }
 

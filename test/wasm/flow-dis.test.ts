@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { densify } from '../../src/metrics/flow-dis-densify.js';
+import { greyPlane, sobel } from '../../src/metrics/flow-dis-pyramid.js';
+import { dataTerms, refine } from '../../src/metrics/flow-dis-refine.js';
+import { patchSearch } from '../../src/metrics/flow-dis-search.js';
+import type { RgbImage } from '../../src/metrics/types.js';
+import type { FlowField } from '../../src/metrics/warp.js';
+import { valueNoise } from '../../src/synth/texture.js';
+import { solveReference } from './flow-dis-refine-reference.js';
+import { densifyReference, patchSearchReference } from './flow-dis-search-reference.js';
+
+/** A textured frame shifted by (tx, ty) px, and a rough start field (the shift plus seeded noise) to refine. */
+function scene(w: number, h: number, tx: number, ty: number): { a: RgbImage; b: RgbImage; f: FlowField } {
+  const frame = (dx: number, dy: number): RgbImage => {
+    const data = new Uint8Array(w * h * 3);
+    for (let y = 0, j = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const g = valueNoise((x - dx) / 4 + 20, (y - dy) / 4 + 20, 7);
+        for (let c = 0; c < 3; c++, j++) data[j] = Math.round(255 * (0.1 + 0.8 * g) - 8 * c);
+      }
+    }
+    return { data, width: w, height: h };
+  };
+  const u = new Float32Array(w * h);
+  const v = new Float32Array(w * h);
+  for (let i = 0; i < w * h; i++) {
+    u[i] = tx + 0.6 * (valueNoise(i % w, Math.floor(i / w), 3) - 0.5);
+    v[i] = ty + 0.6 * (valueNoise(i % w, Math.floor(i / w), 5) - 0.5);
+  }
+  return { a: frame(0, 0), b: frame(tx, ty), f: { u, v, width: w, height: h } };
+}
+
+test('the WebAssembly refinement solver gives the TypeScript solver\'s field bit for bit', () => {
+  const weights = { alpha: 20, delta: 5, gamma: 10 };
+  // Odd and even widths (the red-black colouring of a row depends on it), one a scale of the default flow size.
+  for (const [w, h, tx, ty] of [[80, 60, 1.5, -0.75], [37, 23, -2, 1], [3, 3, 0.25, 0]]) {
+    const { a, b, f } = scene(w, h, tx, ty);
+    const pa = greyPlane(a);
+    const pb = greyPlane(b);
+    const wasm = { ...f, u: f.u.slice(), v: f.v.slice() };
+    const ts = { ...f, u: f.u.slice(), v: f.v.slice() };
+    refine(pa, pb, wasm, 5, weights);
+    solveReference(dataTerms(pa, pb, ts), ts, 5, weights);
+    assert.notDeepEqual(wasm.u, f.u, 'the refinement moved the field');
+    assert.deepEqual(wasm.u, ts.u, `${w}x${h}: u`);
+    assert.deepEqual(wasm.v, ts.v, `${w}x${h}: v`);
+  }
+});
+
+test('the WebAssembly patch search and densification give the TypeScript reference\'s flows bit for bit', () => {
+  for (const [w, h, tx, ty, stride] of [[80, 60, 2.5, -1.25, 3], [45, 29, -3, 2, 4], [8, 8, 0.5, 0.5, 3]]) {
+    const { a, b, f } = scene(w, h, tx, ty);
+    const pa = greyPlane(a);
+    const sc = { a: pa, b: greyPlane(b), ...sobel(pa) };
+    const wasm = patchSearch(sc, f, 8, stride, 25);
+    const ts = patchSearchReference(sc, f, 8, stride, 25);
+    assert.deepEqual(wasm, ts, `${w}x${h}: patch flows`);
+    const ps = Math.min(8, w, h);
+    const dense = densify(sc.a, sc.b, wasm, ps);
+    assert.deepEqual(dense, densifyReference(sc.a, sc.b, ts, ps), `${w}x${h}: dense field`);
+    assert.ok(dense.u.some((x) => x !== 0), 'the search found motion');
+  }
+});

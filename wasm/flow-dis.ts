@@ -1,0 +1,3 @@
+// Entry of dist/wasm/flow-dis.wasm: DIS's hot loops (src/metrics/flow-dis*.ts call them).
+export { search, densify } from './flow-dis-search';
+export { solve } from './flow-dis-refine';
