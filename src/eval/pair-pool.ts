@@ -1,16 +1,8 @@
 import type { DepthPair } from '../data/pairs.js';
-import { DepthkitError } from '../errors.js';
 import { startWorker } from '../util/worker-entry.js';
-import { WorkerPool, type Settled } from '../util/worker-pool.js';
+import { WorkerPool } from '../util/worker-pool.js';
 import type { ImageRow } from './image-row.js';
-import type { PairReply } from './pair-worker.js';
 import type { EvalProtocol } from './protocol.js';
-
-const settle = (r: unknown): Settled<ImageRow> => {
-  const m = r as PairReply;
-  if ('row' in m) return { id: m.id, result: m.row };
-  return { id: m.id, error: m.typed ? new DepthkitError(m.error, { exitCode: m.exitCode }) : new Error(m.error) };
-};
 
 /**
  * Worker threads that each read and evaluate whole pairs. Decoding PNG/npy and the metric loops are synchronous
@@ -21,7 +13,7 @@ export class PairPool {
 
   static start(n: number): PairPool {
     // Two pairs in flight a worker: one is read (I/O) while the other is computed, as before the shared pool.
-    return new PairPool(new WorkerPool('pair', Array.from({ length: n }, () => startWorker(import.meta.url, 'pair-worker')), settle, 2));
+    return new PairPool(new WorkerPool('pair', Array.from({ length: n }, () => startWorker(import.meta.url, 'pair-worker')), undefined, 2));
   }
 
   evaluate(pair: DepthPair, protocol: EvalProtocol): Promise<ImageRow> {

@@ -1,8 +1,6 @@
-import { DepthkitError } from '../errors.js';
 import { startWorker } from '../util/worker-entry.js';
-import { WorkerPool, type Settled } from '../util/worker-pool.js';
+import { WorkerPool } from '../util/worker-pool.js';
 import { momentsOf, scoreChunk, type ChunkScores, type ChunkTask, type FrameJob, type FrameMoments } from './sequence-frame.js';
-import type { SequenceReply } from './sequence-worker.js';
 
 /** Who runs a sequence's two per-frame passes: this thread, or worker threads. */
 export interface FrameRunner {
@@ -13,12 +11,6 @@ export interface FrameRunner {
 
 export const inProcess: FrameRunner = { moments: momentsOf, chunk: scoreChunk, dispose: async () => {} };
 
-const settle = (r: unknown): Settled<FrameMoments | ChunkScores> => {
-  const m = r as SequenceReply;
-  if ('result' in m) return { id: m.id, result: m.result };
-  return { id: m.id, error: m.typed ? new DepthkitError(m.error, { exitCode: m.exitCode }) : new Error(m.error) };
-};
-
 /**
  * Worker threads for the video benchmarks' per-frame work: decoding 16-bit PNG / .npy and both per-pixel passes are
  * synchronous JavaScript, so on the main thread they keep one core busy however many reads are in flight. Only
@@ -26,7 +18,7 @@ const settle = (r: unknown): Settled<FrameMoments | ChunkScores> => {
  */
 export function startSequencePool(threads: number): FrameRunner {
   // Two jobs in flight a worker: one frame is read (I/O) while another is decoded.
-  const pool = new WorkerPool('sequence', Array.from({ length: threads }, () => startWorker(import.meta.url, 'sequence-worker')), settle, 2);
+  const pool = new WorkerPool<FrameMoments | ChunkScores>('sequence', Array.from({ length: threads }, () => startWorker(import.meta.url, 'sequence-worker')), undefined, 2);
   return {
     moments: async (job) => (await pool.run({ kind: 'moments', job })) as FrameMoments,
     chunk: async (task) => (await pool.run({ kind: 'chunk', task })) as ChunkScores,

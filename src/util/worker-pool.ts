@@ -4,6 +4,19 @@ import { DepthkitError } from '../errors.js';
 /** A worker's answer to one job, as the pool's `settle` reads it from the worker's message. */
 export type Settled<R> = { id: number; result: R } | { id: number; error: Error };
 
+/**
+ * What a worker running `serveJobs` (worker-serve.ts) answers: its job's result, or the error it threw as text
+ * (`typed`: a DepthkitError, rebuilt with its exit code on this side, so the CLI prints it as one line).
+ */
+export type JobReply<R> = { id: number; result: R } | { id: number; error: string; exitCode?: number; typed: boolean };
+
+/** The default `settle`: reads a JobReply. */
+export function settleReply<R>(reply: unknown): Settled<R> {
+  const m = reply as JobReply<R>;
+  if ('result' in m) return { id: m.id, result: m.result };
+  return { id: m.id, error: m.typed ? new DepthkitError(m.error, { exitCode: m.exitCode }) : new Error(m.error) };
+}
+
 interface Job<R> {
   id: number;
   worker?: Worker;
@@ -34,7 +47,7 @@ export class WorkerPool<R> {
   constructor(
     private readonly name: string,
     private readonly workers: Worker[],
-    private readonly settle: (reply: unknown) => Settled<R>,
+    private readonly settle: (reply: unknown) => Settled<R> = settleReply<R>,
     capacity = 1,
   ) {
     // A worker appears once in `idle` for each job it may still take.

@@ -1,18 +1,11 @@
-import { DepthkitError } from '../errors.js';
 import { DEFAULT_DIS_PRESET, type DisPreset } from '../metrics/flow-dis.js';
 import type { FlowMethod } from '../metrics/flow-pair.js';
 import type { RgbImage } from '../metrics/types.js';
 import type { PairFlows } from '../metrics/warp.js';
 import { startWorker } from '../util/worker-entry.js';
-import { WorkerPool, type Settled } from '../util/worker-pool.js';
-import type { FlowReply } from './flow-worker.js';
+import { WorkerPool } from '../util/worker-pool.js';
 
 const copyOf = (img: RgbImage): RgbImage => ({ data: img.data.slice(), width: img.width, height: img.height });
-
-const settle = (r: unknown): Settled<PairFlows> => {
-  const m = r as FlowReply;
-  return m.kind === 'flows' ? { id: m.id, result: m.flows } : { id: m.id, error: new DepthkitError(`optical flow: ${m.message}`) };
-};
 
 /**
  * Worker threads that estimate pair flows off the main thread, so that flow overlaps inference and the metrics
@@ -22,7 +15,7 @@ export class FlowPool {
   private constructor(private readonly pool: WorkerPool<PairFlows>) {}
 
   static start(n: number): FlowPool {
-    return new FlowPool(new WorkerPool('flow', Array.from({ length: Math.max(1, n) }, () => startWorker(import.meta.url, 'flow-worker')), settle));
+    return new FlowPool(new WorkerPool('flow', Array.from({ length: Math.max(1, n) }, () => startWorker(import.meta.url, 'flow-worker'))));
   }
 
   /** Flows of (prev, next) estimated at `flowSize` (longest side) and returned at the frames' size. */
