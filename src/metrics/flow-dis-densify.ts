@@ -1,12 +1,13 @@
-import type { Plane } from './flow-dis-pyramid.js';
-import { disModule, type PatchFlows } from './flow-dis-search.js';
+import { disModule, type Plane } from './flow-dis-pyramid.js';
+import { warpedPatchBytes, type PatchFlows } from './flow-dis-search.js';
 import { wasmLayout } from '../util/wasm.js';
 import type { FlowField } from './warp.js';
 
 /**
  * DIS densification (Kroeger et al. 2016, eq. 3): each pixel takes the mean of the flows of the patches covering it,
  * weighted by 1 / max(1, |b(x + f) - a(x)|), so the patch that explains the pixel best weighs most. The loop runs in
- * WebAssembly (wasm/flow-dis-search.ts; its TypeScript reference is test/wasm/flow-dis-search-reference.ts).
+ * WebAssembly, in float32 four pixels at a time (wasm/flow-dis-search.ts; test/wasm/flow-dis-search-reference.ts is
+ * the scalar reference it matches bit for bit).
  */
 export function densify(a: Plane, b: Plane, p: PatchFlows, ps: number): FlowField {
   const w = a.width;
@@ -14,8 +15,10 @@ export function densify(a: Plane, b: Plane, p: PatchFlows, ps: number): FlowFiel
   const nx = p.xs.length;
   const ny = p.ys.length;
   const mod = disModule();
-  // a, b; xs, ys; patch u, v; dense u, v and weight sums; the warped patch.
-  const { at, f32, i32 } = wasmLayout(mod, [4 * n, 4 * n, 4 * nx, 4 * ny, 4 * nx * ny, 4 * nx * ny, 4 * n, 4 * n, 4 * n, 4 * ps * ps]);
+  // a, b; xs, ys; patch u, v; dense u, v and weight sums; the warped patch. The image planes are followed by spare
+  // floats that a patch row's last vector may read (and write back unchanged).
+  const m = 4 * n + 64;
+  const { at, f32, i32 } = wasmLayout(mod, [m, m, 4 * nx, 4 * ny, 4 * nx * ny, 4 * nx * ny, m, m, m, warpedPatchBytes(ps)]);
   f32.set(a.data, at[0] / 4);
   f32.set(b.data, at[1] / 4);
   i32.set(p.xs, at[2] / 4);

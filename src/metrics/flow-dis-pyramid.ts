@@ -1,8 +1,17 @@
 import type { DepthMap, RgbImage } from './types.js';
+import { wasmInstance, wasmLayout } from '../util/wasm.js';
 import type { FlowField } from './warp.js';
 
 /** One grey (or derivative) image of a DIS pyramid level (the single-channel map of types.ts). */
 export type Plane = DepthMap;
+
+/** DIS's WebAssembly module (dist/wasm/flow-dis.wasm, built from wasm/flow-dis.ts). */
+export const disModule = (): WebAssembly.Instance => wasmInstance('flow-dis');
+
+// The per-pixel loops run in WebAssembly (wasm/flow-dis-pyramid.ts); test/wasm/flow-dis-pyramid-reference.ts keeps
+// the TypeScript they replaced, which they match bit for bit.
+type Run = (...args: number[]) => void;
+const run = (name: string): Run => disModule().exports[name] as Run;
 
 /**
  * Grey in [0, 255] (the unit OpenCV's DIS works in, which its penalties' constants assume): `toGrey`'s Rec. 601 luma,
@@ -10,114 +19,44 @@ export type Plane = DepthMap;
  */
 export function greyPlane(img: RgbImage): Plane {
   const n = img.width * img.height;
-  const out = new Float32Array(n);
-  const d = img.data;
-  for (let i = 0, j = 0; i < n; i++, j += 3) out[i] = Math.fround((0.299 * d[j] + 0.587 * d[j + 1] + 0.114 * d[j + 2]) / 255) * 255;
-  return { data: out, width: img.width, height: img.height };
+  const { at, f32 } = wasmLayout(disModule(), [3 * n, 4 * n]);
+  new Uint8Array(f32.buffer).set(img.data.subarray(0, 3 * n), at[0]);
+  run('grey')(at[0], n, at[1]);
+  return { data: f32.slice(at[1] / 4, at[1] / 4 + n), width: img.width, height: img.height };
 }
 
 /** Halves a plane by 2x2 area averaging (an odd last row or column is dropped, as an integer-factor INTER_AREA). */
 export function halve(p: Plane): Plane {
   const w = p.width >> 1;
   const h = p.height >> 1;
-  const out = new Float32Array(w * h);
-  const s = p.data;
-  for (let y = 0; y < h; y++) {
-    const r0 = 2 * y * p.width;
-    const r1 = r0 + p.width;
-    for (let x = 0; x < w; x++) out[y * w + x] = 0.25 * (s[r0 + 2 * x] + s[r0 + 2 * x + 1] + s[r1 + 2 * x] + s[r1 + 2 * x + 1]);
-  }
-  return { data: out, width: w, height: h };
+  const { at, f32 } = wasmLayout(disModule(), [4 * p.data.length, 4 * w * h]);
+  f32.set(p.data, at[0] / 4);
+  run('halve')(at[0], p.width, p.height, at[1]);
+  return { data: f32.slice(at[1] / 4, at[1] / 4 + w * h), width: w, height: h };
 }
 
 /** Sobel gradients divided by 8 (true per-pixel derivatives, so Gauss-Newton steps are in pixels), replicated borders. */
 export function sobel(p: Plane): { gx: Float32Array; gy: Float32Array } {
-  const { width: w, height: h, data: d } = p;
-  const gx = new Float32Array(w * h);
-  const gy = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const up = (y > 0 ? y - 1 : 0) * w;
-    const mid = y * w;
-    const dn = (y < h - 1 ? y + 1 : y) * w;
-    for (let x = 0; x < w; x++) {
-      const l = x > 0 ? x - 1 : 0;
-      const r = x < w - 1 ? x + 1 : x;
-      gx[mid + x] = (d[up + r] - d[up + l] + 2 * (d[mid + r] - d[mid + l]) + d[dn + r] - d[dn + l]) / 8;
-      gy[mid + x] = (d[dn + l] - d[up + l] + 2 * (d[dn + x] - d[up + x]) + d[dn + r] - d[up + r]) / 8;
-    }
-  }
-  return { gx, gy };
-}
-
-/** Central differences along x and y into dx, dy (one-sided at the borders). */
-export function centralDiff(d: Float32Array, w: number, h: number, dx: Float32Array, dy: Float32Array): void {
-  for (let y = 0; y < h; y++) {
-    const up = (y > 0 ? y - 1 : 0) * w;
-    const dn = (y < h - 1 ? y + 1 : y) * w;
-    const row = y * w;
-    const sy = dn - up > w ? 2 : 1;
-    for (let x = 0; x < w; x++) {
-      const l = x > 0 ? x - 1 : 0;
-      const r = x < w - 1 ? x + 1 : x;
-      dx[row + x] = (d[row + r] - d[row + l]) / (r - l > 1 ? 2 : 1);
-      dy[row + x] = (d[dn + x] - d[up + x]) / sy;
-    }
-  }
-}
-
-/** Bilinear sample with the coordinates clamped to the image (replicated border). */
-export function sample(d: Float32Array, w: number, h: number, x: number, y: number): number {
-  const sx = x < 0 ? 0 : x > w - 1 ? w - 1 : x;
-  const sy = y < 0 ? 0 : y > h - 1 ? h - 1 : y;
-  let x0 = Math.floor(sx);
-  let y0 = Math.floor(sy);
-  if (x0 > w - 2) x0 = w - 2;
-  if (y0 > h - 2) y0 = h - 2;
-  const fx = sx - x0;
-  const fy = sy - y0;
-  const j = y0 * w + x0;
-  const top = d[j] + fx * (d[j + 1] - d[j]);
-  const bottom = d[j + w] + fx * (d[j + w + 1] - d[j + w]);
-  return top + fy * (bottom - top);
+  const n = p.width * p.height;
+  const { at, f32 } = wasmLayout(disModule(), [4 * n, 4 * n, 4 * n]);
+  f32.set(p.data, at[0] / 4);
+  run('sobel')(at[0], p.width, p.height, at[1], at[2]);
+  return { gx: f32.slice(at[1] / 4, at[1] / 4 + n), gy: f32.slice(at[2] / 4, at[2] / 4 + n) };
 }
 
 /**
  * A dense field resampled to width x height (bilinear, pixel centres aligned, replicated border), vectors scaled
- * with the size. The taps of a row and of a column are the same for every pixel, so they are computed once.
+ * with the size. The taps of a row and of a column are the same for every pixel, so they are computed once, and each
+ * source row is interpolated along x once and shared by the output rows that blend it.
  */
 export function resizeField(f: FlowField, width: number, height: number): FlowField {
-  const u = new Float32Array(width * height);
-  const v = new Float32Array(width * height);
-  const kx = width / f.width;
-  const ky = height / f.height;
-  const sw = f.width;
-  const x0s = new Int32Array(width);
-  const fxs = new Float64Array(width);
-  for (let x = 0; x < width; x++) {
-    const sx = Math.min(sw - 1, Math.max(0, (x + 0.5) / kx - 0.5));
-    const x0 = Math.min(Math.floor(sx), Math.max(0, sw - 2));
-    x0s[x] = x0;
-    fxs[x] = sx - x0;
-  }
-  const stepX = sw > 1 ? 1 : 0;
-  const stepY = f.height > 1 ? sw : 0;
-  for (let y = 0, i = 0; y < height; y++) {
-    const sy = Math.min(f.height - 1, Math.max(0, (y + 0.5) / ky - 0.5));
-    const y0 = Math.min(Math.floor(sy), Math.max(0, f.height - 2));
-    const fy = sy - y0;
-    for (let x = 0; x < width; x++, i++) {
-      const j = y0 * sw + x0s[x];
-      const fx = fxs[x];
-      u[i] = kx * lerp2(f.u, j, stepX, stepY, fx, fy);
-      v[i] = ky * lerp2(f.v, j, stepX, stepY, fx, fy);
-    }
-  }
-  return { u, v, width, height };
-}
-
-/** Bilinear blend of the 2x2 taps at j (right neighbour j + dx, lower j + dy), in `sample`'s order of operations. */
-function lerp2(d: Float32Array, j: number, dx: number, dy: number, fx: number, fy: number): number {
-  const top = d[j] + fx * (d[j + dx] - d[j]);
-  const bottom = d[j + dy] + fx * (d[j + dy + dx] - d[j + dy]);
-  return top + fy * (bottom - top);
+  const n = f.width * f.height;
+  const m = width * height;
+  // u, v; the resampled u, v; column taps (int32, float64); source rows along x (float64 u, v); their made flags.
+  const { at, f32 } = wasmLayout(disModule(), [4 * n, 4 * n, 4 * m, 4 * m, 4 * width, 8 * width, 8 * f.height * width, 8 * f.height * width, f.height]);
+  f32.set(f.u, at[0] / 4);
+  f32.set(f.v, at[1] / 4);
+  new Uint8Array(f32.buffer).fill(0, at[8], at[8] + f.height);
+  run('resize')(at[0], at[1], f.width, f.height, width, height, at[2], at[3], at[4], at[5], at[6], at[7], at[8]);
+  return { u: f32.slice(at[2] / 4, at[2] / 4 + m), v: f32.slice(at[3] / 4, at[3] / 4 + m), width, height };
 }

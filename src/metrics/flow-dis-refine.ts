@@ -1,5 +1,4 @@
-import { centralDiff, sample, type Plane } from './flow-dis-pyramid.js';
-import { disModule } from './flow-dis-search.js';
+import { disModule, type Plane } from './flow-dis-pyramid.js';
 import { wasmLayout } from '../util/wasm.js';
 import type { FlowField } from './warp.js';
 
@@ -17,66 +16,36 @@ export interface RefineWeights {
  * Variational refinement of a dense field in place (Brox et al. 2004, as DIS uses it): linearised around the current
  * flow, increments (du, dv) that minimise delta*Psi(brightness) + gamma*Psi(gradient constancy) +
  * alpha*Psi(|grad(f + df)|^2) with Charbonnier penalties; each outer iteration re-weights the penalties and runs
- * red-black SOR sweeps on the linear system (SOR factor 1.6, 5 sweeps, as OpenCV's VariationalRefinement). The data
- * terms are computed here; the outer iterations run in WebAssembly (wasm/flow-dis-refine.ts, float64 in the
- * TypeScript order, so the field is bit-identical to the TypeScript solver's that test/wasm keeps as reference).
+ * red-black SOR sweeps on the linear system (SOR factor 1.6, 5 sweeps, as OpenCV's VariationalRefinement). All in
+ * WebAssembly: the data terms (wasm/flow-dis-pyramid.ts) and the outer iterations, in float32 four pixels at a time
+ * (wasm/flow-dis-refine.ts); test/wasm keeps the scalar TypeScript both match bit for bit.
  */
 export function refine(a: Plane, b: Plane, f: FlowField, iterations: number, wt: RefineWeights): void {
   const w = a.width;
   const h = a.height;
   const n = w * h;
   if (w < 3 || h < 3 || iterations <= 0) return;
-  const { Ix, Iy, Ixx, Ixy, Iyy, Ixz, Iyz, dt } = dataTerms(a, b, f);
   const pad = w + 1;
-  const m = n + 2 * pad;
-  // The eight data planes, u0, v0 (n each); U, V (the total flow, solved in place), er, ed (smoothness weights of the
-  // edge to the right / below: 0 past the last column / row and in the padding) padded by a row and a pixel on each
-  // side (m each); K (float64, 5 n: per pixel, the terms fixed over an outer iteration's sweeps).
+  // Each plane is followed by 16 spare floats: the solver's last vector of a row may run past the plane's end.
+  const n1 = 4 * (n + 16);
+  const m1 = 4 * (n + 2 * pad + 16);
+  // a, b; u, v (the linearisation point); the data terms avg, dt, Ix, Iy, Ixx, Ixy, Iyx, Iyy, Ixz, Iyz; U, V (the
+  // total flow, solved in place), er, ed (smoothness weights of the edge to the right / below: 0 past the last column
+  // / row and in the padding) padded by a row and a pixel on each side; K (5 planes: per pixel, the terms fixed over
+  // an outer iteration's sweeps); RB (the two colours' compact planes the sweeps run on).
   const mod = disModule();
-  const { at, f32 } = wasmLayout(mod, [...Array<number>(10).fill(4 * n), ...Array<number>(4).fill(4 * m), 40 * n]);
-  [Ix, Iy, Ixx, Ixy, Iyy, Ixz, Iyz, dt, f.u, f.v].forEach((d, k) => f32.set(d, at[k] / 4));
-  f32.fill(0, at[10] / 4, at[14] / 4);
-  f32.set(f.u, at[10] / 4 + pad);
-  f32.set(f.v, at[11] / 4 + pad);
-  const solve = mod.exports.solve as (...args: number[]) => void;
-  solve(w, h, iterations, wt.alpha, wt.delta, wt.gamma, ...at);
-  f.u.set(f32.subarray(at[10] / 4 + pad, at[10] / 4 + pad + n));
-  f.v.set(f32.subarray(at[11] / 4 + pad, at[11] / 4 + pad + n));
+  const rb = (mod.exports.compactBytes as (w: number, h: number) => number)(w, h);
+  const { at, f32 } = wasmLayout(mod, [...Array<number>(14).fill(n1), ...Array<number>(4).fill(m1), 5 * n1, rb]);
+  [a.data, b.data, f.u, f.v].forEach((d, k) => f32.set(d, at[k] / 4));
+  f32.fill(0, at[14] / 4, at[18] / 4);
+  f32.fill(0, at[19] / 4, at[19] / 4 + rb / 4);
+  f32.set(f.u, at[14] / 4 + pad);
+  f32.set(f.v, at[15] / 4 + pad);
+  const [pa, pb, u0, v0, avg, dt, Ix, Iy, Ixx, Ixy, Iyx, Iyy, Ixz, Iyz, U, V, er, ed, K, RB] = at;
+  (mod.exports.dataTerms as Run)(pa, pb, u0, v0, w, h, avg, dt, Ix, Iy, Ixx, Ixy, Iyx, Iyy, Ixz, Iyz);
+  (mod.exports.solve as Run)(w, h, iterations, wt.alpha, wt.delta, wt.gamma, Ix, Iy, Ixx, Ixy, Iyy, Ixz, Iyz, dt, u0, v0, U, V, er, ed, K, RB);
+  f.u.set(f32.subarray(U / 4 + pad, U / 4 + pad + n));
+  f.v.set(f32.subarray(V / 4 + pad, V / 4 + pad + n));
 }
 
-/** The linearised data terms at the current flow: b warped by it, the time derivative, first and second derivatives. */
-export interface DataTerms {
-  Ix: Float32Array;
-  Iy: Float32Array;
-  Ixx: Float32Array;
-  Ixy: Float32Array;
-  Iyy: Float32Array;
-  Ixz: Float32Array;
-  Iyz: Float32Array;
-  dt: Float32Array;
-}
-
-export function dataTerms(a: Plane, b: Plane, f: FlowField): DataTerms {
-  const w = a.width;
-  const h = a.height;
-  const n = w * h;
-  const A = a.data;
-  const avg = new Float32Array(n);
-  const dt = new Float32Array(n);
-  for (let y = 0, i = 0; y < h; y++) {
-    for (let x = 0; x < w; x++, i++) {
-      const warped = Math.fround(sample(b.data, w, h, x + f.u[i], y + f.v[i]) / 255);
-      const ai = A[i] / 255;
-      avg[i] = 0.5 * (ai + warped);
-      dt[i] = warped - ai;
-    }
-  }
-  const Ix = new Float32Array(n), Iy = new Float32Array(n);
-  centralDiff(avg, w, h, Ix, Iy);
-  const Ixx = new Float32Array(n), Ixy = new Float32Array(n), Iyx = new Float32Array(n), Iyy = new Float32Array(n);
-  centralDiff(Ix, w, h, Ixx, Ixy);
-  centralDiff(Iy, w, h, Iyx, Iyy);
-  const Ixz = new Float32Array(n), Iyz = new Float32Array(n);
-  centralDiff(dt, w, h, Ixz, Iyz);
-  return { Ix, Iy, Ixx, Ixy, Iyy, Ixz, Iyz, dt };
-}
+type Run = (...args: number[]) => void;

@@ -1,5 +1,5 @@
-import type { Plane } from './flow-dis-pyramid.js';
-import { wasmInstance, wasmLayout } from '../util/wasm.js';
+import { disModule, type Plane } from './flow-dis-pyramid.js';
+import { wasmLayout } from '../util/wasm.js';
 import type { FlowField } from './warp.js';
 
 /**
@@ -10,8 +10,8 @@ import type { FlowField } from './warp.js';
  * mean-normalised patch difference: the Hessian of frame a's patch is computed once, so an iteration is one
  * bilinear warp of b's patch and one pass of sums over it; it keeps the lowest-cost iterate, stops when the cost
  * stops falling or a step is under 0.01 px, and falls back to the start when the best iterate wandered further than
- * the patch's own size. The loops run in WebAssembly (wasm/flow-dis-search.ts; the TypeScript they replaced, bit for
- * bit, is test/wasm/flow-dis-search-reference.ts).
+ * the patch's own size. The loops run in WebAssembly (wasm/flow-dis-search.ts: the warp and the residual sums in
+ * float32 four pixels at a time; test/wasm/flow-dis-search-reference.ts gives the same flows bit for bit).
  */
 export interface PatchFlows {
   xs: Int32Array;
@@ -28,8 +28,11 @@ export interface Scale {
   gy: Float32Array;
 }
 
-/** DIS's WebAssembly module (dist/wasm/flow-dis.wasm, built from wasm/flow-dis.ts). */
-export const disModule = (): WebAssembly.Instance => wasmInstance('flow-dis');
+/**
+ * Bytes of the WebAssembly warped-patch scratch: ps rows of ps floats rounded up to whole 4-float vectors, then the
+ * clamped warp's column and row taps (float64 weights, int32 indices).
+ */
+export const warpedPatchBytes = (ps: number): number => 4 * ps * ((ps + 3) & ~3) + 24 * ps;
 
 /** Patch grid of one scale: origins every `stride` px, the last one flush with the image's right/bottom edge. */
 export function patchOrigins(size: number, patch: number, stride: number): Int32Array {
@@ -69,9 +72,10 @@ export function patchSearch(s: Scale, init: FlowField, patch: number, stride: nu
   const passes = 2;
   const iters = Math.max(1, Math.round(iterations / passes));
   const mod = disModule();
-  // a, b, gx, gy; xs, ys; u, v (start and result), u0, v0; Hessians (5 a patch); the warped patch.
-  const n = 4 * w * h;
-  const { at, f32, i32 } = wasmLayout(mod, [n, n, n, n, 4 * nx, 4 * ny, 4 * np, 4 * np, 4 * np, 4 * np, 20 * np, 4 * ps * ps]);
+  // a, b, gx, gy (each followed by spare floats that a patch row's last vector may read); xs, ys; u, v (start and
+  // result), u0, v0; Hessians (5 a patch); the warped patch (rows of whole vectors).
+  const n = 4 * (w * h + 16);
+  const { at, f32, i32 } = wasmLayout(mod, [n, n, n, n, 4 * nx, 4 * ny, 4 * np, 4 * np, 4 * np, 4 * np, 20 * np, warpedPatchBytes(ps)]);
   [s.a.data, s.b.data, s.gx, s.gy].forEach((d, k) => f32.set(d, at[k] / 4));
   i32.set(xs, at[4] / 4);
   i32.set(ys, at[5] / 4);

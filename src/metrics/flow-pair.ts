@@ -16,16 +16,25 @@ export function resampleFlow(f: FlowField, width: number, height: number): FlowF
   return { u: scaled(f.u, width / f.width), v: scaled(f.v, height / f.height), width, height };
 }
 
-/** Source pixels and weights covering each destination pixel along one axis (exact area coverage). */
-function areaTaps(inSize: number, outSize: number): { index: number; weight: number }[][] {
+/**
+ * Source pixels and weights covering each destination pixel along one axis (exact area coverage), flat: destination
+ * d's taps are index[start[d] .. start[d + 1]) with their weights.
+ */
+function areaTaps(inSize: number, outSize: number): { start: Int32Array; index: Int32Array; weight: Float64Array } {
   const scale = inSize / outSize;
-  return Array.from({ length: outSize }, (_, d) => {
+  const start = new Int32Array(outSize + 1);
+  const index: number[] = [];
+  const weight: number[] = [];
+  for (let d = 0; d < outSize; d++) {
     const a = d * scale;
     const b = (d + 1) * scale;
-    const taps = [];
-    for (let i = Math.floor(a); i < Math.min(inSize, Math.ceil(b)); i++) taps.push({ index: i, weight: (Math.min(b, i + 1) - Math.max(a, i)) / scale });
-    return taps;
-  });
+    for (let i = Math.floor(a); i < Math.min(inSize, Math.ceil(b)); i++) {
+      index.push(i);
+      weight.push((Math.min(b, i + 1) - Math.max(a, i)) / scale);
+    }
+    start[d + 1] = index.length;
+  }
+  return { start, index: Int32Array.from(index), weight: Float64Array.from(weight) };
 }
 
 /** Area-average downsize of an RGB image (no aliasing, unlike a bilinear tap); float result rounded to bytes. */
@@ -33,21 +42,25 @@ export function shrinkRgb(img: RgbImage, width: number, height: number): RgbImag
   const cols = areaTaps(img.width, width);
   const rows = areaTaps(img.height, height);
   const out = new Uint8Array(width * height * 3);
-  const acc = new Float64Array(3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      acc.fill(0);
-      for (const r of rows[y]) {
-        for (const c of cols[x]) {
-          const w = r.weight * c.weight;
-          const j = 3 * (r.index * img.width + c.index);
-          acc[0] += w * img.data[j];
-          acc[1] += w * img.data[j + 1];
-          acc[2] += w * img.data[j + 2];
+  const src = img.data;
+  for (let y = 0, o = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, o += 3) {
+      let r0 = 0;
+      let g0 = 0;
+      let b0 = 0;
+      for (let p = rows.start[y]; p < rows.start[y + 1]; p++) {
+        const row = rows.index[p] * img.width;
+        for (let q = cols.start[x]; q < cols.start[x + 1]; q++) {
+          const w = rows.weight[p] * cols.weight[q];
+          const j = 3 * (row + cols.index[q]);
+          r0 += w * src[j];
+          g0 += w * src[j + 1];
+          b0 += w * src[j + 2];
         }
       }
-      const o = 3 * (y * width + x);
-      for (let k = 0; k < 3; k++) out[o + k] = Math.round(acc[k]);
+      out[o] = Math.round(r0);
+      out[o + 1] = Math.round(g0);
+      out[o + 2] = Math.round(b0);
     }
   }
   return { data: out, width, height };

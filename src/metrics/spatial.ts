@@ -2,6 +2,9 @@ import type { DepthMap, Mask, RgbImage } from './types.js';
 import { canny, distanceTransform } from './edges.js';
 import { checkGrids } from './warp.js';
 
+/** exp(-|dI|) for each summed 8-bit RGB step s, |dI| = s / (3 * 255) the mean channel step in [0, 1]. */
+const EDGE_WEIGHT = Float64Array.from({ length: 3 * 255 + 1 }, (_, s) => Math.exp(-(s / (3 * 255))));
+
 /**
  * Edge-aware smoothness (monodepth2 layers.py get_smooth_loss, applied as a metric): d = depth / (mean(depth) +
  * 1e-7) (monodepth2 normalises by the mean with that epsilon), then mean(|dx d| exp(-|dx I|)) +
@@ -17,16 +20,16 @@ export function edgeAwareSmoothness(depth: DepthMap, image: RgbImage): number {
   mean /= data.length;
   const scale = 1 / (mean + 1e-7);
   const rgb = image.data;
-  const imageStep = (i: number, j: number) =>
-    (Math.abs(rgb[3 * i] - rgb[3 * j]) + Math.abs(rgb[3 * i + 1] - rgb[3 * j + 1]) + Math.abs(rgb[3 * i + 2] - rgb[3 * j + 2])) /
-    (3 * 255);
+  // The summed channel step is an integer in [0, 765]: its weight exp(-step / 765) is looked up, not recomputed.
+  const imageWeight = (i: number, j: number) =>
+    EDGE_WEIGHT[Math.abs(rgb[3 * i] - rgb[3 * j]) + Math.abs(rgb[3 * i + 1] - rgb[3 * j + 1]) + Math.abs(rgb[3 * i + 2] - rgb[3 * j + 2])];
   let sx = 0;
   let sy = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
-      if (x + 1 < w) sx += Math.abs(data[i] - data[i + 1]) * scale * Math.exp(-imageStep(i, i + 1));
-      if (y + 1 < h) sy += Math.abs(data[i] - data[i + w]) * scale * Math.exp(-imageStep(i, i + w));
+      if (x + 1 < w) sx += Math.abs(data[i] - data[i + 1]) * scale * imageWeight(i, i + 1);
+      if (y + 1 < h) sy += Math.abs(data[i] - data[i + w]) * scale * imageWeight(i, i + w);
     }
   }
   return sx / ((w - 1) * h) + sy / (w * (h - 1));

@@ -2,7 +2,7 @@ import type { DepthMap, Mask, RgbImage } from './types.js';
 import { ssim } from './ssim.js';
 import { DepthkitError } from '../errors.js';
 import { medianInPlace } from './align.js';
-import { checkGrids, forwardBackwardMask, rgbPlanes, warpMap, type FlowField, type PairFlows } from './warp.js';
+import { checkGrids, FB_ALPHA, FB_BETA, type PairFlows } from './warp.js';
 
 /**
  * Flow-based temporal consistency of a depth video (no ground truth needed). All functions take depth that is
@@ -66,34 +66,6 @@ function sortedMedian(values: Float64Array): number {
   return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
-/**
- * Valid pixels of frame t+1 for a pair: the backward flow lands inside frame t, the pair passes the
- * forward-backward check (warp.ts, Sundaram et al. constants), the depth of frame t+1 is finite and positive, and
- * so are the (up to four) depths of frame t that the bilinear warp reads. `prevMask`/`nextMask` are optional extra
- * validity masks of the two frames, applied the same way.
- */
-export function pairValidity(prev: DepthMap, next: DepthMap, flows: PairFlows, prevMask?: Mask, nextMask?: Mask): Mask {
-  const { width, height } = next;
-  const prevOk = usableMask(prev, prevMask);
-  const nextOk = usableMask(next, nextMask);
-  const valid = forwardBackwardMask(flows.toPrev, flows.toNext);
-  for (let y = 0, i = 0; y < height; y++) {
-    for (let x = 0; x < width; x++, i++) {
-      if (!valid[i]) continue;
-      const sx = x + flows.toPrev.u[i];
-      const sy = y + flows.toPrev.v[i];
-      const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
-      const x1 = Math.min(x0 + 1, width - 1);
-      const y1 = Math.min(y0 + 1, height - 1);
-      const readsOk =
-        prevOk[y0 * width + x0] && prevOk[y0 * width + x1] && prevOk[y1 * width + x0] && prevOk[y1 * width + x1];
-      if (!nextOk[i] || !readsOk) valid[i] = 0;
-    }
-  }
-  return valid;
-}
-
 /** 1 where the depth is finite and positive (and `mask`, when given, is 1). */
 export function usableMask(depth: DepthMap, mask?: Mask): Mask {
   const out = new Uint8Array(depth.data.length);
@@ -106,55 +78,95 @@ function usable(d: number): boolean {
 }
 
 /**
- * OPW for one pair (FMNet eq. 10-11 after Cao et al.; NVDS's implementation): with d normalised per frame by
- * normaliseMedianMad (statistics over the frame's finite positive depths, inside its mask when given),
- * M = exp(-50 ||I_{t+1} - warp(I_t)||^2) (RGB in [0,1], squared L2 over the 3 channels),
- * OPW = mean over valid pixels of M |d_{t+1} - warp(d_t)|. Lower is better; 0 for a perfectly consistent video.
+ * What a frame brings to every pair it is in, computed once a frame: where its depth is usable (finite, positive,
+ * inside its mask when given) and its depth normalised by normaliseMedianMad over those pixels (OPW's d).
  */
-export function opwPair(
-  prev: DepthMap,
-  next: DepthMap,
-  prevImage: RgbImage,
-  nextImage: RgbImage,
-  toPrev: FlowField,
-  valid: Mask,
-  prevMask?: Mask,
-  nextMask?: Mask,
-): number {
-  const n = next.width * next.height;
-  const warpedDepth = warpMap(normaliseMedianMad(prev.data, usableMask(prev, prevMask)), toPrev).data;
-  const nextDepth = normaliseMedianMad(next.data, usableMask(next, nextMask));
-  const prevPlanes = rgbPlanes(prevImage.data, n).map((plane) => warpMap(plane, toPrev).data);
-  const nextPlanes = rgbPlanes(nextImage.data, n);
-  let sum = 0;
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    if (!valid[i]) continue;
-    let photometric = 0;
-    for (let c = 0; c < 3; c++) photometric += (nextPlanes[c][i] - prevPlanes[c][i]) ** 2;
-    sum += Math.exp(-50 * photometric) * Math.abs(nextDepth[i] - warpedDepth[i]);
-    count++;
-  }
-  return count ? sum / count : NaN;
+export interface TemporalFrame {
+  depth: DepthMap;
+  ok: Mask;
+  norm: Float64Array;
+}
+
+export function temporalFrame(depth: DepthMap, mask?: Mask): TemporalFrame {
+  const ok = usableMask(depth, mask);
+  return { depth, ok, norm: normaliseMedianMad(depth.data, ok) };
+}
+
+/** Channel values v / 255 of 8-bit RGB (the same doubles as dividing each time). */
+const UNIT = Float64Array.from({ length: 256 }, (_, v) => v / 255);
+
+/** Bilinear blend of the taps a (top left), b (top right), c, e (below) of d: warp.ts's `sampleBilinear` arithmetic. */
+function lerp(d: ArrayLike<number>, a: number, b: number, c: number, e: number, fx: number, fy: number): number {
+  return (d[a] * (1 - fx) + d[b] * fx) * (1 - fy) + (d[c] * (1 - fx) + d[e] * fx) * fy;
+}
+
+/** OPW, rTC and the count of valid pixels of one pair (flicker needs no flow and is apart). */
+interface FlowPairScores extends RtcScores {
+  opw: number;
+  validPixels: number;
 }
 
 /**
- * rTC for one pair: share of valid pixels with max(d_{t+1} / warp(d_t), warp(d_t) / d_{t+1}) < threshold, for the
- * thresholds 1.01 and 1.05 (named rtc_101, rtc_105 for CSV). Higher is better; 1 for a consistent video.
+ * OPW and rTC of one pair in one pass over frame t+1's pixels, every map sampled at x + toPrev(x) with the same
+ * bilinear taps (warp.ts's `sampleBilinear` arithmetic), which are computed once a pixel:
+ * - valid pixels: the backward flow lands inside frame t, the pair passes the forward-backward check (warp.ts,
+ *   Sundaram et al. constants: toNext sampled at the same point), the depth of frame t+1 is finite and positive, and
+ *   so are the four depths of frame t that the warp reads; `prevMask`/`nextMask` are extra validity masks;
+ * - OPW (FMNet eq. 10-11 after Cao et al.; NVDS's implementation): with d normalised per frame by normaliseMedianMad
+ *   (statistics over the frame's finite positive depths, inside its mask when given), M = exp(-50 ||I_{t+1} -
+ *   warp(I_t)||^2) (RGB in [0,1], squared L2 over the 3 channels), OPW = mean over valid pixels of
+ *   M |d_{t+1} - warp(d_t)|; lower is better, 0 for a perfectly consistent video;
+ * - rTC: the share of valid pixels with max(d_{t+1} / warp(d_t), warp(d_t) / d_{t+1}) under 1.01 and 1.05 (rtc_101,
+ *   rtc_105); higher is better, 1 for a consistent video.
  */
-export function rtcPair(prev: DepthMap, next: DepthMap, toPrev: FlowField, valid: Mask): RtcScores {
-  const warped = warpMap(prev.data, toPrev).data;
+function flowPairScores(prev: TemporalFrame, next: TemporalFrame, prevImage: RgbImage, nextImage: RgbImage, flows: PairFlows): FlowPairScores {
+  const { width, height } = next.depth;
+  const { toPrev, toNext } = flows;
+  const { ok: prevOk, norm: prevNorm } = prev;
+  const { ok: nextOk, norm: nextNorm } = next;
+  const P = prev.depth.data;
+  const N = next.depth.data;
+  const A = prevImage.data;
+  const B = nextImage.data;
+  let opw = 0;
   let in101 = 0;
   let in105 = 0;
   let count = 0;
-  for (let i = 0; i < valid.length; i++) {
-    if (!valid[i]) continue;
-    const ratio = Math.max(next.data[i] / warped[i], warped[i] / next.data[i]);
-    if (ratio < 1.01) in101++;
-    if (ratio < 1.05) in105++;
-    count++;
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, i++) {
+      const fu = toPrev.u[i];
+      const fv = toPrev.v[i];
+      const sx = x + fu;
+      const sy = y + fv;
+      if (!(sx >= 0 && sy >= 0 && sx <= width - 1 && sy <= height - 1) || !nextOk[i]) continue;
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      const fx = sx - x0;
+      const fy = sy - y0;
+      const j00 = y0 * width + x0;
+      const j01 = j00 + (x0 + 1 < width ? 1 : 0);
+      const j10 = j00 + (y0 + 1 < height ? width : 0);
+      const j11 = j10 + (j01 - j00);
+      const bu = lerp(toNext.u, j00, j01, j10, j11, fx, fy);
+      const bv = lerp(toNext.v, j00, j01, j10, j11, fx, fy);
+      const du = fu + bu;
+      const dv = fv + bv;
+      if (!(du * du + dv * dv < FB_ALPHA * (fu * fu + fv * fv + bu * bu + bv * bv) + FB_BETA)) continue;
+      if (!(prevOk[j00] && prevOk[j01] && prevOk[j10] && prevOk[j11])) continue;
+      count++;
+      let photometric = 0;
+      for (let c = 0; c < 3; c++) {
+        const warped = (UNIT[A[3 * j00 + c]] * (1 - fx) + UNIT[A[3 * j01 + c]] * fx) * (1 - fy) + (UNIT[A[3 * j10 + c]] * (1 - fx) + UNIT[A[3 * j11 + c]] * fx) * fy;
+        photometric += (UNIT[B[3 * i + c]] - warped) ** 2;
+      }
+      opw += Math.exp(-50 * photometric) * Math.abs(nextNorm[i] - lerp(prevNorm, j00, j01, j10, j11, fx, fy));
+      const warped = lerp(P, j00, j01, j10, j11, fx, fy);
+      const ratio = Math.max(N[i] / warped, warped / N[i]);
+      if (ratio < 1.01) in101++;
+      if (ratio < 1.05) in105++;
+    }
   }
-  return count ? { rtc_101: in101 / count, rtc_105: in105 / count } : { rtc_101: NaN, rtc_105: NaN };
+  return count ? { opw: opw / count, rtc_101: in101 / count, rtc_105: in105 / count, validPixels: count } : { opw: NaN, rtc_101: NaN, rtc_105: NaN, validPixels: 0 };
 }
 
 /**
@@ -184,25 +196,10 @@ function meanOf(values: number[]): number {
  * The flow-based scores of one pair (t, t+1): what temporalScores averages, and what `depthkit video` computes as
  * each pair arrives (so the streaming path runs the numpy-checked code).
  */
-export function temporalPair(
-  prev: DepthMap,
-  next: DepthMap,
-  prevFrame: RgbImage,
-  nextFrame: RgbImage,
-  flows: PairFlows,
-  prevMask?: Mask,
-  nextMask?: Mask,
-): TemporalPairScores {
-  const valid = pairValidity(prev, next, flows, prevMask, nextMask);
-  const both = prevMask && nextMask && prevMask.map((m, i) => (m && nextMask[i] ? 1 : 0));
-  let validPixels = 0;
-  for (const v of valid) validPixels += v;
-  return {
-    opw: opwPair(prev, next, prevFrame, nextFrame, flows.toPrev, valid, prevMask, nextMask),
-    ...rtcPair(prev, next, flows.toPrev, valid),
-    flicker: flickerPair(prev, next, both),
-    validPixels,
-  };
+export function temporalPair(prev: TemporalFrame, next: TemporalFrame, prevFrame: RgbImage, nextFrame: RgbImage, flows: PairFlows): TemporalPairScores {
+  const both = prev.ok.map((m, i) => (m && next.ok[i] ? 1 : 0));
+  const { opw, rtc_101, rtc_105, validPixels } = flowPairScores(prev, next, prevFrame, nextFrame, flows);
+  return { opw, rtc_101, rtc_105, flicker: flickerPair(prev.depth, next.depth, both), validPixels };
 }
 
 /**
@@ -226,7 +223,8 @@ export function temporalScores(depths: DepthMap[], frames: RgbImage[], flows: Pa
   ]);
   if (masks && masks.length !== depths.length) throw new DepthkitError(`${masks.length} masks for ${depths.length} depth maps`);
   const pairs: TemporalPairScores[] = [];
-  for (let t = 0; t + 1 < depths.length; t++) pairs.push(temporalPair(depths[t], depths[t + 1], frames[t], frames[t + 1], flows[t], masks?.[t], masks?.[t + 1]));
+  const prepared = depths.map((d, t) => temporalFrame(d, masks?.[t]));
+  for (let t = 0; t + 1 < depths.length; t++) pairs.push(temporalPair(prepared[t], prepared[t + 1], frames[t], frames[t + 1], flows[t]));
   return {
     opw: meanOf(pairs.map((p) => p.opw)),
     rtc_101: meanOf(pairs.map((p) => p.rtc_101)),

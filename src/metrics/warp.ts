@@ -1,5 +1,4 @@
 import { DepthkitError } from '../errors.js';
-import type { Mask } from './types.js';
 
 /** A dense flow field from frame a to frame b: a(x, y) ~ b(x + u, y + v). Row-major, in pixels. */
 export interface FlowField {
@@ -44,69 +43,10 @@ export function sampleBilinear(src: ArrayLike<number>, width: number, height: nu
   return top * (1 - fy) + bottom * fy;
 }
 
-function inside(width: number, height: number, x: number, y: number): boolean {
-  return x >= 0 && y >= 0 && x <= width - 1 && y <= height - 1;
-}
-
 /**
- * Backward warp: out(x) = src(x + flow(x)), bilinear. With `flow` from frame t+1 to frame t this brings a map of
- * frame t onto frame t+1's pixel grid. Samples falling outside the image get 0 and inside = 0.
- * Float64 out so that metric thresholds (rTC's 1.01) are not perturbed by float32 rounding of the warp.
+ * Sundaram, Brox & Keutzer (ECCV 2010) forward-backward check constants: pixel x of frame a is kept when x + f_ab(x)
+ * lies in the image and |f_ab(x) + f_ba(x + f_ab(x))|^2 < alpha (|f_ab(x)|^2 + |f_ba(x + f_ab(x))|^2) + beta, f_ba
+ * sampled bilinearly (temporal.ts applies it to each pair).
  */
-export function warpMap(src: ArrayLike<number>, flow: FlowField): { data: Float64Array; inside: Mask } {
-  const { width, height, u, v } = flow;
-  const data = new Float64Array(width * height);
-  const mask = new Uint8Array(width * height);
-  for (let y = 0, i = 0; y < height; y++) {
-    for (let x = 0; x < width; x++, i++) {
-      const sx = x + u[i];
-      const sy = y + v[i];
-      if (!inside(width, height, sx, sy)) continue;
-      data[i] = sampleBilinear(src, width, height, sx, sy);
-      mask[i] = 1;
-    }
-  }
-  return { data, inside: mask };
-}
-
-/** Splits an interleaved 8-bit RGB buffer into three planes scaled to [0, 1]. */
-export function rgbPlanes(rgb: Uint8Array, pixels: number): [Float64Array, Float64Array, Float64Array] {
-  const planes: [Float64Array, Float64Array, Float64Array] = [
-    new Float64Array(pixels),
-    new Float64Array(pixels),
-    new Float64Array(pixels),
-  ];
-  for (let i = 0; i < pixels; i++) {
-    for (let c = 0; c < 3; c++) planes[c][i] = rgb[3 * i + c] / 255;
-  }
-  return planes;
-}
-
-/** Sundaram, Brox & Keutzer (ECCV 2010) forward-backward check constants: |f + b|^2 < a (|f|^2 + |b|^2) + b. */
 export const FB_ALPHA = 0.01;
 export const FB_BETA = 0.5;
-
-/**
- * Forward-backward consistency (Sundaram et al. 2010): pixel x of frame a is kept (1) when x + f_ab(x) lies in the
- * image and |f_ab(x) + f_ba(x + f_ab(x))|^2 < alpha (|f_ab(x)|^2 + |f_ba(x + f_ab(x))|^2) + beta, f_ba sampled
- * bilinearly. Everything else (occluded, disoccluded, leaving the frame) is 0.
- */
-export function forwardBackwardMask(fab: FlowField, fba: FlowField, alpha = FB_ALPHA, beta = FB_BETA): Mask {
-  const { width, height } = fab;
-  const mask = new Uint8Array(width * height);
-  for (let y = 0, i = 0; y < height; y++) {
-    for (let x = 0; x < width; x++, i++) {
-      const fu = fab.u[i];
-      const fv = fab.v[i];
-      const sx = x + fu;
-      const sy = y + fv;
-      if (!inside(width, height, sx, sy)) continue;
-      const bu = sampleBilinear(fba.u, width, height, sx, sy);
-      const bv = sampleBilinear(fba.v, width, height, sx, sy);
-      const du = fu + bu;
-      const dv = fv + bv;
-      if (du * du + dv * dv < alpha * (fu * fu + fv * fv + bu * bu + bv * bv) + beta) mask[i] = 1;
-    }
-  }
-  return mask;
-}

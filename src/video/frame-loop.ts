@@ -1,6 +1,7 @@
 import type { DepthRange } from '../metrics/accuracy.js';
 import type { AlignMode } from '../metrics/align.js';
 import { validMask } from '../metrics/mask.js';
+import { temporalFrame } from '../metrics/temporal.js';
 import type { DepthMap } from '../metrics/types.js';
 import type { AnalysisFrame, DepthKind, DepthSource } from './depth-source.js';
 import { FlowPool } from './flow-pool.js';
@@ -83,8 +84,9 @@ export async function runFrames(x: FrameLoop): Promise<number> {
       const mask = gt ? validMask(gt, range, null, conventions.gtCapMask) : undefined;
       for (const [k, st] of states.entries()) {
         const d = depths[k];
+        const depth = temporalFrame(d);
         const row = frameRow({
-          model: st.source.name, frame: frame.index, time, rgb: frame.rgb, depth: d,
+          model: st.source.name, frame: frame.index, time, rgb: frame.rgb, depth,
           prev: prevFrame && st.prev && flows ? { rgb: prevFrame.rgb, depth: st.prev, flows, gt: prevGt } : undefined,
           gt: gt && mask ? { depth: gt, mask } : undefined,
           accuracy: x.scope === 'frame' ? { ...range, ...conventions, align: x.align, space: st.space } : undefined,
@@ -92,7 +94,7 @@ export async function runFrames(x: FrameLoop): Promise<number> {
         // Kept rows get their sequence-scope columns at the end and are logged then.
         if (keep) st.kept.push({ index: frame.index, pred: d.data, gt: gt?.data, mask, row });
         else await logRow(x.log, st, k, row);
-        st.prev = d;
+        st.prev = depth;
       }
       await x.preview?.write(frame.rgb, depths[0]);
       prevFrame = frame;

@@ -1,7 +1,7 @@
 import { addToPool, evaluateImage, METRIC_NAMES, type NanPolicy, type PixelPool, type Pooling } from '../metrics/accuracy.js';
 import type { AlignMode, AlignSpace, MedianPixels } from '../metrics/align.js';
 import { depthBoundaryErrors, edgeAwareSmoothness } from '../metrics/spatial.js';
-import { tccPair, temporalPair } from '../metrics/temporal.js';
+import { tccPair, temporalPair, type TemporalFrame } from '../metrics/temporal.js';
 import type { PairFlows } from '../metrics/warp.js';
 import type { DepthMap, Mask, RgbImage } from '../metrics/types.js';
 import { flowMagnitude } from './pair-flows.js';
@@ -49,9 +49,10 @@ export interface FrameInput {
   frame: number;
   time: number;
   rgb: RgbImage;
-  depth: DepthMap;
-  /** The previous frame's image, this source's depth and the ground truth there, with the pair's flows (absent on the first frame). */
-  prev?: { rgb: RgbImage; depth: DepthMap; flows: PairFlows; gt?: DepthMap };
+  /** This source's depth, prepared for the pairs it is in (temporalFrame). */
+  depth: TemporalFrame;
+  /** The previous frame's image, this source's prepared depth and the ground truth there, with the pair's flows (absent on the first frame). */
+  prev?: { rgb: RgbImage; depth: TemporalFrame; flows: PairFlows; gt?: DepthMap };
   gt?: { depth: DepthMap; mask: Mask };
   /** Per-frame accuracy; undefined when a sequence-level fit supplies it later. */
   accuracy?: AccuracySettings;
@@ -59,18 +60,19 @@ export interface FrameInput {
 
 /** One source's row of frames.csv: smoothness, the pair metrics against the previous frame, and with ground truth DBE and accuracy. */
 export function frameRow(x: FrameInput): Row {
-  const row: Row = { model: x.model, frame: x.frame, time: x.time, smoothness: edgeAwareSmoothness(x.depth, x.rgb) };
+  const depth = x.depth.depth;
+  const row: Row = { model: x.model, frame: x.frame, time: x.time, smoothness: edgeAwareSmoothness(depth, x.rgb) };
   if (x.prev) {
     const { depth: before, rgb: rgbBefore, flows } = x.prev;
     const s = temporalPair(before, x.depth, rgbBefore, x.rgb, flows);
     Object.assign(row, { opw: s.opw, rtc_101: s.rtc_101, rtc_105: s.rtc_105, flicker: s.flicker, flow_mag: flowMagnitude(flows.toPrev) });
     // TCC on the depth as measured (depth form, unaligned), like the other pair metrics.
-    if (x.gt && x.prev.gt) row.tcc = tccPair(before, x.depth, x.prev.gt, x.gt.depth);
+    if (x.gt && x.prev.gt) row.tcc = tccPair(before.depth, depth, x.prev.gt, x.gt.depth);
   }
   if (x.gt) {
-    const { dbe_acc, dbe_comp } = depthBoundaryErrors(x.depth, x.gt.depth, { mask: x.gt.mask });
+    const { dbe_acc, dbe_comp } = depthBoundaryErrors(depth, x.gt.depth, { mask: x.gt.mask });
     Object.assign(row, { dbe_acc, dbe_comp });
-    if (x.accuracy) Object.assign(row, accuracyColumns(x.depth, x.gt.depth, x.accuracy));
+    if (x.accuracy) Object.assign(row, accuracyColumns(depth, x.gt.depth, x.accuracy));
   }
   return row;
 }

@@ -1,7 +1,8 @@
 import { alignFrames, emptyPool, evaluateFrames, pooledMetrics, type DepthRange, type PixelPool, type Pooling } from '../metrics/accuracy.js';
 import type { AlignMode, AlignSpace, MedianPixels } from '../metrics/align.js';
 import { temporalAlignmentError, type Intrinsics } from '../metrics/tae.js';
-import type { DepthMap, Mask } from '../metrics/types.js';
+import type { TemporalFrame } from '../metrics/temporal.js';
+import type { Mask } from '../metrics/types.js';
 import type { DepthSource } from './depth-source.js';
 import type { FrameLog } from './frame-log.js';
 import { GT_PAIR_COLUMNS, MEAN_GT_COLUMNS, PAIR_COLUMNS, type Row } from './frame-row.js';
@@ -20,7 +21,8 @@ export interface SourceState {
   source: DepthSource;
   space: AlignSpace;
   kept: Kept[];
-  prev?: DepthMap;
+  /** The last frame's depth, prepared for its pair with the next frame. */
+  prev?: TemporalFrame;
   pooled: PixelPool;
 }
 
@@ -57,7 +59,7 @@ export function finishSequence(st: SourceState, p: SequenceSettings): number {
     });
   } else if (p.hasGt && p.poses && p.K) aligned = alignFrames(samples, opts).aligned;
   if (!p.poses || !p.K) return NaN;
-  const { width, height } = st.prev!;
+  const { width, height } = st.prev!.depth;
   const depths = aligned.map((data) => ({ data, width, height }));
   const clamp = p.hasGt ? { min: p.range.minDepth, max: p.range.maxDepth } : undefined;
   return temporalAlignmentError(depths, st.kept.map((k) => p.poses![k.index]), p.K, { clamp, zbuffer: p.taeZbuffer }).tae;

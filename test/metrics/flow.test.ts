@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DepthkitError } from '../../src/errors.js';
 import { estimateFlow, sequenceFlows } from '../../src/metrics/flow.js';
-import { forwardBackwardMask, warpMap, type FlowField } from '../../src/metrics/warp.js';
-import { temporalScores } from '../../src/metrics/temporal.js';
+import type { FlowField } from '../../src/metrics/warp.js';
+import { temporalFrame, temporalPair, temporalScores } from '../../src/metrics/temporal.js';
 import type { DepthMap, RgbImage } from '../../src/metrics/types.js';
 
 const W = 96;
@@ -67,33 +67,35 @@ test('a translated texture is recovered to < 0.2 px mean error in the interior',
   }
 });
 
-test('backward warp samples b at x + flow and masks samples that leave the image', () => {
+test('pair scores warp frame t onto t+1 at x + toPrev(x) (bilinear) and leave out samples that leave the image', () => {
   const w = 5;
   const h = 4;
-  const src = Float32Array.from({ length: w * h }, (_, i) => i);
-  const flow: FlowField = { u: new Float32Array(w * h).fill(1.5), v: new Float32Array(w * h).fill(-1), width: w, height: h };
-  const { data, inside } = warpMap(src, flow);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      const ok = x + 1.5 <= w - 1 && y >= 1;
-      assert.equal(inside[i], ok ? 1 : 0);
-      assert.equal(data[i], ok ? (y - 1) * w + x + 1.5 : 0);
-    }
-  }
+  const n = w * h;
+  const depth = (f: (x: number, y: number) => number): DepthMap => ({ data: Float32Array.from({ length: n }, (_, i) => f(i % w, Math.floor(i / w))), width: w, height: h });
+  const flat = (r: number, g: number, b: number): RgbImage => ({ data: Uint8Array.from({ length: 3 * n }, (_, k) => [r, g, b][k % 3]), width: w, height: h });
+  const field = (u: number, v: number): FlowField => ({ u: new Float32Array(n).fill(u), v: new Float32Array(n).fill(v), width: w, height: h });
+  // Frame t+1 at (x, y) is frame t at (x + 1.5, y - 1): the bilinear value of the linear ramp there.
+  const prev = depth((x, y) => 1 + y * w + x);
+  const next = depth((x, y) => 1 + (y - 1) * w + x + 1.5);
+  const s = temporalPair(temporalFrame(prev), temporalFrame(next), flat(10, 20, 30), flat(10, 20, 30), { toPrev: field(1.5, -1), toNext: field(-1.5, 1) });
+  // In the image: x + 1.5 <= 4 and y - 1 >= 0, 3 x 3 pixels; there the warp matches exactly.
+  assert.equal(s.validPixels, 9);
+  assert.equal(s.rtc_101, 1);
+  // A warp read half a pixel off would miss the 1.01 band on this ramp.
+  assert.ok(temporalPair(temporalFrame(prev), temporalFrame(next), flat(10, 20, 30), flat(10, 20, 30), { toPrev: field(1, -1), toNext: field(-1, 1) }).rtc_101 < 1);
 });
 
 test('forward-backward check: consistent flows pass, a contradicting backward flow fails', () => {
   const n = W * H;
-  const fab: FlowField = { u: new Float32Array(n).fill(2), v: new Float32Array(n).fill(1), width: W, height: H };
-  const fba: FlowField = { u: new Float32Array(n).fill(-2), v: new Float32Array(n).fill(-1), width: W, height: H };
-  const ok = forwardBackwardMask(fab, fba);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) assert.equal(ok[y * W + x], x + 2 <= W - 1 && y + 1 <= H - 1 ? 1 : 0);
-  // |f + b|^2 = 1 against 0.01 (5 + 1) + 0.5 = 0.56: rejected; a residual of 0.7 (0.49 < 0.5 + ...) is accepted.
-  const off = { ...fba, u: new Float32Array(n).fill(-1) };
-  assert.ok(forwardBackwardMask(fab, off).every((v) => v === 0));
-  const near = { ...fba, u: new Float32Array(n).fill(-1.3) };
-  assert.equal(forwardBackwardMask(fab, near)[0], 1);
+  const field = (u: number, v: number): FlowField => ({ u: new Float32Array(n).fill(u), v: new Float32Array(n).fill(v), width: W, height: H });
+  const d = temporalFrame({ data: new Float32Array(n).fill(2), width: W, height: H });
+  const f = frame(0, 0);
+  const valid = (toNext: FlowField) => temporalPair(d, d, f, f, { toPrev: field(2, 1), toNext }).validPixels;
+  // Kept where x + 2 <= W - 1 and y + 1 <= H - 1.
+  assert.equal(valid(field(-2, -1)), (W - 2) * (H - 1));
+  // |f + b|^2 = 1 against 0.01 (5 + 1) + 0.5 = 0.56: rejected; a residual of 0.3^2 = 0.09 is accepted.
+  assert.equal(valid(field(-1, -1)), 0);
+  assert.equal(valid(field(-1.7, -1)), (W - 2) * (H - 1));
 });
 
 test('estimated flow on a translating textured plane: ground truth scores near-perfect rTC', () => {

@@ -1,10 +1,15 @@
-import { sample, type Plane } from '../../src/metrics/flow-dis-pyramid.js';
+import type { Plane } from '../../src/metrics/flow-dis-pyramid.js';
+import { sample } from './flow-dis-pyramid-reference.js';
 import { patchGrid, type PatchFlows, type Scale } from '../../src/metrics/flow-dis-search.js';
 import type { FlowField } from '../../src/metrics/warp.js';
 
-// The TypeScript patch search and densification that src/metrics/flow-dis-search.ts and flow-dis-densify.ts ran
-// before they moved to WebAssembly (wasm/flow-dis-search.ts), kept as the reference the WebAssembly build must match
-// bit for bit.
+// The patch search and densification one operation at a time, the reference the WebAssembly build
+// (wasm/flow-dis-search.ts) must match bit for bit. The patch warp and the residual sums are float32 (`f` rounds each
+// operation; a float64 operation on float32 values rounded once is the float32 operation), in the order the
+// WebAssembly does them four pixels at a time, and so are the densification's weighted sums; the rest is float64
+// with float32 stores.
+
+const f = Math.fround;
 
 /**
  * b's patch at (px, py) moved by (u, v), bilinear, into `out`. Every pixel of a patch shares the same sub-pixel
@@ -22,38 +27,43 @@ function warpPatch(b: Plane, px: number, py: number, ps: number, u: number, v: n
   }
   const fx = sx - x0;
   const fy = sy - y0;
-  const w00 = (1 - fx) * (1 - fy);
-  const w01 = fx * (1 - fy);
-  const w10 = (1 - fx) * fy;
-  const w11 = fx * fy;
+  const w00 = f((1 - fx) * (1 - fy));
+  const w01 = f(fx * (1 - fy));
+  const w10 = f((1 - fx) * fy);
+  const w11 = f(fx * fy);
   for (let y = 0, q = 0; y < ps; y++) {
-    for (let x = 0, j = (y0 + y) * w + x0; x < ps; x++, q++, j++) out[q] = w00 * d[j] + w01 * d[j + 1] + w10 * d[j + w] + w11 * d[j + w + 1];
+    for (let x = 0, j = (y0 + y) * w + x0; x < ps; x++, q++, j++) {
+      out[q] = f(f(f(f(w00 * d[j]) + f(w01 * d[j + 1])) + f(w10 * d[j + w])) + f(w11 * d[j + w + 1]));
+    }
   }
 }
 
-/** Sums of the residual d = wb - a(x) over the patch (wb: b's warped patch), into acc: [sum d, sum d^2, sum d gx, sum d gy]. */
+/**
+ * Sums of the residual d = wb - a(x) over the patch (wb: b's warped patch), into acc: [sum d, sum d^2, sum d gx,
+ * sum d gy]; four partial sums each (lane k sums the columns x with x % 4 = k, row by row, and the columns past the
+ * patch's last vector add 0), added left to right at the end.
+ */
 function residual(s: Scale, px: number, py: number, ps: number, wb: Float32Array, acc: Float64Array): void {
   const A = s.a.data;
   const GX = s.gx;
   const GY = s.gy;
   const w = s.a.width;
-  let sum = 0;
-  let sq = 0;
-  let bx = 0;
-  let by = 0;
-  for (let y = 0, q = 0; y < ps; y++) {
-    for (let x = 0, r = (py + y) * w + px; x < ps; x++, q++, r++) {
-      const d = wb[q] - A[r];
-      sum += d;
-      sq += d * d;
-      bx += d * GX[r];
-      by += d * GY[r];
+  const sum = new Float32Array(4);
+  const sq = new Float32Array(4);
+  const bx = new Float32Array(4);
+  const by = new Float32Array(4);
+  for (let y = 0; y < ps; y++) {
+    for (let x = 0; x < ((ps + 3) & ~3); x++) {
+      const r = (py + y) * w + px + x;
+      const k = x & 3;
+      const d = x < ps ? f(wb[y * ps + x] - A[r]) : 0;
+      sum[k] = f(sum[k] + d);
+      sq[k] = f(sq[k] + f(d * d));
+      bx[k] = f(bx[k] + f(d * (x < ps ? GX[r] : 0)));
+      by[k] = f(by[k] + f(d * (x < ps ? GY[r] : 0)));
     }
   }
-  acc[0] = sum;
-  acc[1] = sq;
-  acc[2] = bx;
-  acc[3] = by;
+  [sum, sq, bx, by].forEach((l, k) => (acc[k] = f(f(f(l[0] + l[1]) + l[2]) + l[3])));
 }
 
 /**
@@ -208,7 +218,7 @@ export function patchSearchReference(s: Scale, init: FlowField, patch: number, s
 
 /**
  * DIS densification (Kroeger et al. 2016, eq. 3): each pixel takes the mean of the flows of the patches covering it,
- * weighted by 1 / max(1, |b(x + f) - a(x)|), so the patch that explains the pixel best weighs most.
+ * weighted by 1 / max(1, |b(x + f) - a(x)|), so the patch that explains the pixel best weighs most; float32.
  */
 export function densifyReference(a: Plane, b: Plane, p: PatchFlows, ps: number): FlowField {
   const w = a.width;
@@ -229,11 +239,11 @@ export function densifyReference(a: Plane, b: Plane, p: PatchFlows, ps: number):
       warpPatch(b, px, py, ps, fu, fv, wb);
       for (let y = 0, r = 0; y < ps; y++) {
         for (let x = 0, q = (py + y) * w + px; x < ps; x++, r++, q++) {
-          const diff = Math.abs(wb[r] - A[q]);
-          const wt = 1 / (diff > 1 ? diff : 1);
-          u[q] += wt * fu;
-          v[q] += wt * fv;
-          wsum[q] += wt;
+          const diff = Math.abs(f(wb[r] - A[q]));
+          const wt = f(1 / (diff > 1 ? diff : 1));
+          u[q] = f(u[q] + f(wt * fu));
+          v[q] = f(v[q] + f(wt * fv));
+          wsum[q] = f(wsum[q] + wt);
         }
       }
     }

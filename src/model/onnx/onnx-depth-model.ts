@@ -8,8 +8,8 @@ import type { DepthModel } from '../depth-model.js';
 import { loadModelWeights, resolveClipPath, type ModelFiles } from '../load-weights.js';
 import { cacheKey, onnxCache, onnxCacheDir } from './cache.js';
 import { EXPORT_VERSION, exportOnnx } from './export.js';
-import type { InferenceSession } from 'onnxruntime-node';
-import { createSession, runSingle, type OnnxProvider } from './session.js';
+import type { OnnxProvider } from './session.js';
+import { SessionThread } from './session-thread.js';
 
 export interface OnnxDepthOptions extends ModelFiles {
   provider?: OnnxProvider;
@@ -52,11 +52,14 @@ async function build(files: ModelFiles, log: (line: string) => void, why: string
   return bytes;
 }
 
-/** A session for the model: from the cache when an intact file is there, else exported now (and cached). */
-async function openSession(opts: OnnxDepthOptions, config: ModelConfig, clip: string): Promise<InferenceSession> {
+/**
+ * A session for the model, in its own thread (session-thread.ts): from the cache when an intact file is there, else
+ * exported now (and cached).
+ */
+async function openSession(opts: OnnxDepthOptions, config: ModelConfig, clip: string): Promise<SessionThread> {
   const log = opts.log ?? (() => {});
   const files: ModelFiles = { checkpoint: opts.checkpoint, clip, inputSize: config.inputSize };
-  const session = (bytes: Uint8Array) => createSession(bytes, { provider: opts.provider, threads: opts.threads });
+  const session = (bytes: Uint8Array) => SessionThread.open(bytes, { provider: opts.provider, threads: opts.threads });
   if (opts.cacheDir === false) return session(await build(files, log, 'cache off'));
 
   const started = performance.now();
@@ -83,7 +86,7 @@ async function openSession(opts: OnnxDepthOptions, config: ModelConfig, clip: st
   return session(bytes);
 }
 
-/** The built-in CLIP + mirror model on ONNX Runtime: one session, all cores, uint8 frames in, metres out. */
+/** The built-in CLIP + mirror model on ONNX Runtime: one session in its own thread, all cores, uint8 frames in, metres out. */
 export async function loadOnnxDepthModel(opts: OnnxDepthOptions): Promise<DepthModel> {
   const clip = resolveClipPath(opts.clip);
   const config = readConfig(opts);
@@ -102,7 +105,7 @@ export async function loadOnnxDepthModel(opts: OnnxDepthOptions): Promise<DepthM
       }
       input.set(f.data, b * px * 3);
     });
-    const { data } = await runSingle(session, { type: 'uint8', data: input, dims: [frames.length, height, width, 3] });
+    const { data } = await session.run({ type: 'uint8', data: input, dims: [frames.length, height, width, 3] });
     return frames.map((_, b) => ({ data: data.slice(b * px, (b + 1) * px), width, height }));
   }
 
