@@ -4,10 +4,12 @@ import path from 'node:path';
 import { DepthkitError, errorMessage } from '../errors.js';
 import { atomicTempPath, describeWriteError, writeFaultIn } from '../io/atomic.js';
 import { loadEmbedded, resolveFfmpeg } from './backend/index.js';
-import type { SinkOptions, VideoSink } from './backend/embedded-encode.js';
+import type { SinkOptions, VideoSink, X264Preset } from './backend/embedded-encode.js';
 import type { FfmpegChoice } from './backend/types.js';
 import { startFfmpeg } from './ffmpeg.js';
 import { stripFile } from './probe.js';
+
+export type { X264Preset };
 
 export interface EncoderOptions {
   width: number;
@@ -15,6 +17,8 @@ export interface EncoderOptions {
   fps: number;
   /** libx264 constant rate factor: 0 lossless .. 51 worst; 18 is visually lossless. */
   crf?: number;
+  /** libx264 speed preset (the same crf costs less CPU and more bytes the faster it is); default medium. */
+  preset?: X264Preset;
   /** Which FFmpeg encodes (backend/index.ts `resolveFfmpeg`); default auto = the embedded one. */
   ffmpeg?: FfmpegChoice;
 }
@@ -36,7 +40,7 @@ async function openSystemSink(tmp: string, o: SinkOptions): Promise<VideoSink> {
     output: tmp,
     outputOptions: [
       '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2',
-      '-c:v', 'libx264', '-preset', 'medium', '-crf', String(o.crf), '-pix_fmt', 'yuv420p',
+      '-c:v', 'libx264', '-preset', o.preset, '-crf', String(o.crf), '-pix_fmt', 'yuv420p',
       '-movflags', '+faststart',
       '-f', 'mp4',
     ],
@@ -93,7 +97,7 @@ export async function createEncoder(file: string, opts: EncoderOptions): Promise
     if (fault) throw new DepthkitError(`cannot write video, ${fault}`, { file, exitCode: 1 });
     throw new DepthkitError(`ffmpeg could not encode (${message})`, { file });
   };
-  const sinkOptions = { width, height, fps, crf };
+  const sinkOptions = { width, height, fps, crf, preset: opts.preset ?? 'medium' };
   let sink: VideoSink;
   try {
     sink = which === 'system' ? await openSystemSink(tmp, sinkOptions) : await (await loadEmbedded()).openEmbeddedSink(tmp, sinkOptions);

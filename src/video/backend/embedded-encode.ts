@@ -10,11 +10,15 @@ import {
 } from 'node-av/constants';
 import { ffmpegMessage } from './embedded-input.js';
 
+/** libx264's speed presets that depthkit uses. */
+export type X264Preset = 'veryfast' | 'medium';
+
 export interface SinkOptions {
   width: number;
   height: number;
   fps: number;
   crf: number;
+  preset: X264Preset;
 }
 
 /** Where encoded frames go; errors are thrown as plain Errors with FFmpeg's message (encode.ts words them). */
@@ -80,7 +84,7 @@ export async function openEmbeddedSink(file: string, o: SinkOptions): Promise<Vi
     fc.freeContext();
   };
   try {
-    check(await ctx.open2(codec, Dictionary.fromObject({ preset: 'medium', crf: String(o.crf) })), 'libx264');
+    check(await ctx.open2(codec, Dictionary.fromObject({ preset: o.preset, crf: String(o.crf) })), 'libx264');
     const stream = fc.newStream(null);
     check(stream.codecpar.fromContext(ctx), 'stream parameters');
     stream.timeBase = ctx.timeBase;
