@@ -103,7 +103,7 @@ export async function benchVit(dir: string): Promise<BenchRow[]> {
       { name: `ratio pipeline / bare batched model (ViT-B/16, ${label})`, value: pipe / batched, unit: 'x', target: '>= 0.9' },
       { name: `ratio pipeline / bare single frames (ViT-B/16, ${label})`, value: pipe / single, unit: 'x' },
       { name: `CPU a frame, bare batched (ViT-B/16, ${label})`, value: bare.cpuMs, unit: 'ms' },
-      { name: `CPU a frame, pipeline (this process: decode, flow worker, metrics, png16; not the preview encoder)`, value: pipeCpuMs, unit: 'ms' },
+      { name: `CPU a frame, pipeline (this process: decode, flow worker, metrics, png16, and the preview encoder when it is the embedded FFmpeg's)`, value: pipeCpuMs, unit: 'ms' },
     );
   }
   return rows;
@@ -146,7 +146,7 @@ export async function benchFileSource(dir: string, video: string): Promise<Bench
     { name: 'the same with --flow-workers 1 (default without a model: 2)', value: oneFlow, unit: 'fps' },
     { name: `the same with flows read from .flo files (load ${loadAvg()})`, value: flowFiles, unit: 'fps' },
     { name: 'ratio defaults / flows from files (flow\'s weight)', value: dflt / flowFiles, unit: 'x' },
-    { name: 'CPU a frame at defaults (this process; not the preview encoder)', value: cpuMs.default, unit: 'ms' },
+    { name: 'CPU a frame at defaults (this process, with the embedded FFmpeg preview encoder)', value: cpuMs.default, unit: 'ms' },
     { name: 'CPU a frame with flows from files', value: cpuMs.flo, unit: 'ms' },
   ];
 }
