@@ -1,4 +1,4 @@
-import { disModule, type Plane } from './flow-dis-pyramid.js';
+import { disKernel, disModule, SPARE_FLOATS, type Plane } from './flow-dis-pyramid.js';
 import { warpedPatchBytes, type PatchFlows } from './flow-dis-search.js';
 import { wasmLayout } from '../util/wasm.js';
 import type { FlowField } from './warp.js';
@@ -14,11 +14,10 @@ export function densify(a: Plane, b: Plane, p: PatchFlows, ps: number): FlowFiel
   const n = w * a.height;
   const nx = p.xs.length;
   const ny = p.ys.length;
-  const mod = disModule();
   // a, b; xs, ys; patch u, v; dense u, v and weight sums; the warped patch. The image planes are followed by spare
   // floats that a patch row's last vector may read (and write back unchanged).
-  const m = 4 * n + 64;
-  const { at, f32, i32 } = wasmLayout(mod, [m, m, 4 * nx, 4 * ny, 4 * nx * ny, 4 * nx * ny, m, m, m, warpedPatchBytes(ps)]);
+  const m = 4 * (n + SPARE_FLOATS);
+  const { at, f32, i32 } = wasmLayout(disModule(), [m, m, 4 * nx, 4 * ny, 4 * nx * ny, 4 * nx * ny, m, m, m, warpedPatchBytes(ps)]);
   f32.set(a.data, at[0] / 4);
   f32.set(b.data, at[1] / 4);
   i32.set(p.xs, at[2] / 4);
@@ -26,7 +25,6 @@ export function densify(a: Plane, b: Plane, p: PatchFlows, ps: number): FlowFiel
   f32.set(p.u, at[4] / 4);
   f32.set(p.v, at[5] / 4);
   f32.fill(0, at[6] / 4, at[9] / 4);
-  const run = mod.exports.densify as (...args: number[]) => void;
-  run(at[0], at[1], w, a.height, at[2], at[3], nx, ny, ps, at[4], at[5], at[6], at[7], at[8], at[9]);
+  disKernel('densify')(at[0], at[1], w, a.height, at[2], at[3], nx, ny, ps, at[4], at[5], at[6], at[7], at[8], at[9]);
   return { u: f32.slice(at[6] / 4, at[6] / 4 + n), v: f32.slice(at[7] / 4, at[7] / 4 + n), width: w, height: a.height };
 }

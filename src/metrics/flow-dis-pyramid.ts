@@ -8,10 +8,17 @@ export type Plane = DepthMap;
 /** DIS's WebAssembly module (dist/wasm/flow-dis.wasm, built from wasm/flow-dis.ts). */
 export const disModule = (): WebAssembly.Instance => wasmInstance('flow-dis');
 
-// The per-pixel loops run in WebAssembly (wasm/flow-dis-pyramid.ts); test/wasm/flow-dis-pyramid-reference.ts keeps
-// the TypeScript they replaced, which they match bit for bit.
-type Run = (...args: number[]) => void;
-const run = (name: string): Run => disModule().exports[name] as Run;
+/** One of the module's exported kernels: every argument a number (byte offsets into its memory, sizes, weights). */
+export const disKernel = <R = void>(name: string): ((...args: number[]) => R) => disModule().exports[name] as (...args: number[]) => R;
+
+/**
+ * Spare floats after each plane the kernels read or write four at a time: the last vector of a row may run past
+ * the plane's end (its lanes there are masked or written back unchanged).
+ */
+export const SPARE_FLOATS = 16;
+
+// The per-pixel loops below run in WebAssembly (wasm/flow-dis-pyramid.ts); test/wasm/flow-dis-pyramid-reference.ts
+// keeps the TypeScript they replaced, which they match bit for bit.
 
 /**
  * Grey in [0, 255] (the unit OpenCV's DIS works in, which its penalties' constants assume): `toGrey`'s Rec. 601 luma,
@@ -21,7 +28,7 @@ export function greyPlane(img: RgbImage): Plane {
   const n = img.width * img.height;
   const { at, f32 } = wasmLayout(disModule(), [3 * n, 4 * n]);
   new Uint8Array(f32.buffer).set(img.data.subarray(0, 3 * n), at[0]);
-  run('grey')(at[0], n, at[1]);
+  disKernel('grey')(at[0], n, at[1]);
   return { data: f32.slice(at[1] / 4, at[1] / 4 + n), width: img.width, height: img.height };
 }
 
@@ -31,7 +38,7 @@ export function halve(p: Plane): Plane {
   const h = p.height >> 1;
   const { at, f32 } = wasmLayout(disModule(), [4 * p.data.length, 4 * w * h]);
   f32.set(p.data, at[0] / 4);
-  run('halve')(at[0], p.width, p.height, at[1]);
+  disKernel('halve')(at[0], p.width, p.height, at[1]);
   return { data: f32.slice(at[1] / 4, at[1] / 4 + w * h), width: w, height: h };
 }
 
@@ -40,7 +47,7 @@ export function sobel(p: Plane): { gx: Float32Array; gy: Float32Array } {
   const n = p.width * p.height;
   const { at, f32 } = wasmLayout(disModule(), [4 * n, 4 * n, 4 * n]);
   f32.set(p.data, at[0] / 4);
-  run('sobel')(at[0], p.width, p.height, at[1], at[2]);
+  disKernel('sobel')(at[0], p.width, p.height, at[1], at[2]);
   return { gx: f32.slice(at[1] / 4, at[1] / 4 + n), gy: f32.slice(at[2] / 4, at[2] / 4 + n) };
 }
 
@@ -57,6 +64,6 @@ export function resizeField(f: FlowField, width: number, height: number): FlowFi
   f32.set(f.u, at[0] / 4);
   f32.set(f.v, at[1] / 4);
   new Uint8Array(f32.buffer).fill(0, at[8], at[8] + f.height);
-  run('resize')(at[0], at[1], f.width, f.height, width, height, at[2], at[3], at[4], at[5], at[6], at[7], at[8]);
+  disKernel('resize')(at[0], at[1], f.width, f.height, width, height, at[2], at[3], at[4], at[5], at[6], at[7], at[8]);
   return { u: f32.slice(at[2] / 4, at[2] / 4 + m), v: f32.slice(at[3] / 4, at[3] / 4 + m), width, height };
 }

@@ -1,4 +1,4 @@
-import { disModule, type Plane } from './flow-dis-pyramid.js';
+import { disKernel, disModule, SPARE_FLOATS, type Plane } from './flow-dis-pyramid.js';
 import { wasmLayout } from '../util/wasm.js';
 import type { FlowField } from './warp.js';
 
@@ -71,16 +71,14 @@ export function patchSearch(s: Scale, init: FlowField, patch: number, stride: nu
   const np = nx * ny;
   const passes = 2;
   const iters = Math.max(1, Math.round(iterations / passes));
-  const mod = disModule();
   // a, b, gx, gy (each followed by spare floats that a patch row's last vector may read); xs, ys; u, v (start and
   // result), u0, v0; Hessians (5 a patch); the warped patch (rows of whole vectors).
-  const n = 4 * (w * h + 16);
-  const { at, f32, i32 } = wasmLayout(mod, [n, n, n, n, 4 * nx, 4 * ny, 4 * np, 4 * np, 4 * np, 4 * np, 20 * np, warpedPatchBytes(ps)]);
+  const n = 4 * (w * h + SPARE_FLOATS);
+  const { at, f32, i32 } = wasmLayout(disModule(), [n, n, n, n, 4 * nx, 4 * ny, 4 * np, 4 * np, 4 * np, 4 * np, 20 * np, warpedPatchBytes(ps)]);
   [s.a.data, s.b.data, s.gx, s.gy].forEach((d, k) => f32.set(d, at[k] / 4));
   i32.set(xs, at[4] / 4);
   i32.set(ys, at[5] / 4);
   [u0, v0, u0, v0].forEach((d, k) => f32.set(d, at[6 + k] / 4));
-  const search = mod.exports.search as (...args: number[]) => void;
-  search(at[0], at[1], at[2], at[3], w, h, at[4], at[5], nx, ny, ps, iters, at[6], at[7], at[8], at[9], at[10], at[11]);
+  disKernel('search')(at[0], at[1], at[2], at[3], w, h, at[4], at[5], nx, ny, ps, iters, at[6], at[7], at[8], at[9], at[10], at[11]);
   return { xs, ys, u: f32.slice(at[6] / 4, at[6] / 4 + np), v: f32.slice(at[7] / 4, at[7] / 4 + np) };
 }

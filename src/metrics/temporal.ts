@@ -100,18 +100,13 @@ function lerp(d: ArrayLike<number>, a: number, b: number, c: number, e: number, 
   return (d[a] * (1 - fx) + d[b] * fx) * (1 - fy) + (d[c] * (1 - fx) + d[e] * fx) * fy;
 }
 
-/** OPW, rTC and the count of valid pixels of one pair (flicker needs no flow and is apart). */
-interface FlowPairScores extends RtcScores {
-  opw: number;
-  validPixels: number;
-}
 
 /**
  * OPW and rTC of one pair in one pass over frame t+1's pixels, every map sampled at x + toPrev(x) with the same
  * bilinear taps (warp.ts's `sampleBilinear` arithmetic), which are computed once a pixel:
  * - valid pixels: the backward flow lands inside frame t, the pair passes the forward-backward check (warp.ts,
- *   Sundaram et al. constants: toNext sampled at the same point), the depth of frame t+1 is finite and positive, and
- *   so are the four depths of frame t that the warp reads; `prevMask`/`nextMask` are extra validity masks;
+ *   Sundaram et al. constants: toNext sampled at the same point), and frame t+1's pixel and the four pixels of frame t
+ *   that the warp reads are usable (`TemporalFrame.ok`: finite positive depth, inside the frame's mask);
  * - OPW (FMNet eq. 10-11 after Cao et al.; NVDS's implementation): with d normalised per frame by normaliseMedianMad
  *   (statistics over the frame's finite positive depths, inside its mask when given), M = exp(-50 ||I_{t+1} -
  *   warp(I_t)||^2) (RGB in [0,1], squared L2 over the 3 channels), OPW = mean over valid pixels of
@@ -119,7 +114,7 @@ interface FlowPairScores extends RtcScores {
  * - rTC: the share of valid pixels with max(d_{t+1} / warp(d_t), warp(d_t) / d_{t+1}) under 1.01 and 1.05 (rtc_101,
  *   rtc_105); higher is better, 1 for a consistent video.
  */
-function flowPairScores(prev: TemporalFrame, next: TemporalFrame, prevImage: RgbImage, nextImage: RgbImage, flows: PairFlows): FlowPairScores {
+function flowPairScores(prev: TemporalFrame, next: TemporalFrame, prevImage: RgbImage, nextImage: RgbImage, flows: PairFlows): Omit<TemporalPairScores, 'flicker'> {
   const { width, height } = next.depth;
   const { toPrev, toNext } = flows;
   const { ok: prevOk, norm: prevNorm } = prev;
@@ -198,8 +193,7 @@ function meanOf(values: number[]): number {
  */
 export function temporalPair(prev: TemporalFrame, next: TemporalFrame, prevFrame: RgbImage, nextFrame: RgbImage, flows: PairFlows): TemporalPairScores {
   const both = prev.ok.map((m, i) => (m && next.ok[i] ? 1 : 0));
-  const { opw, rtc_101, rtc_105, validPixels } = flowPairScores(prev, next, prevFrame, nextFrame, flows);
-  return { opw, rtc_101, rtc_105, flicker: flickerPair(prev.depth, next.depth, both), validPixels };
+  return { ...flowPairScores(prev, next, prevFrame, nextFrame, flows), flicker: flickerPair(prev.depth, next.depth, both) };
 }
 
 /**
