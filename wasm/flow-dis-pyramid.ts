@@ -144,3 +144,44 @@ function alongX(u: usize, v: usize, sw: i32, W: i32, r: i32, x0s: usize, fxs: us
     store<f64>(hv + o + (<usize>x << 3), vk + fx * (ld(v, k + stepX) - vk));
   }
 }
+
+/**
+ * An RGB image (bytes at rgb, sw wide) area-averaged to W x H bytes at out. Each axis's taps come flat from the caller
+ * (flow-pair.ts's areaTaps): output column x reads source columns ci[cs[x] .. cs[x + 1]) (int32) with weights cw
+ * (float64), rows likewise (rs, ri, rw). Sums in float64, rounded half up as Math.round does.
+ */
+export function shrinkRgb(rgb: usize, sw: i32, W: i32, H: i32, cs: usize, ci: usize, cw: usize, rs: usize, ri: usize, rw: usize, out: usize): void {
+  let o = out;
+  for (let y = 0; y < H; y++) {
+    const p0 = load<i32>(rs + (<usize>y << 2));
+    const p1 = load<i32>(rs + (<usize>(y + 1) << 2));
+    for (let x = 0; x < W; x++, o += 3) {
+      const q0 = load<i32>(cs + (<usize>x << 2));
+      const q1 = load<i32>(cs + (<usize>(x + 1) << 2));
+      let r: f64 = 0;
+      let g: f64 = 0;
+      let b: f64 = 0;
+      for (let p = p0; p < p1; p++) {
+        const row = load<i32>(ri + (<usize>p << 2)) * sw;
+        const wy = load<f64>(rw + (<usize>p << 3));
+        for (let q = q0; q < q1; q++) {
+          const w = wy * load<f64>(cw + (<usize>q << 3));
+          const j = rgb + <usize>(3 * (row + load<i32>(ci + (<usize>q << 2))));
+          r += w * <f64>load<u8>(j);
+          g += w * <f64>load<u8>(j, 1);
+          b += w * <f64>load<u8>(j, 2);
+        }
+      }
+      store<u8>(o, roundHalfUp(r));
+      store<u8>(o, roundHalfUp(g), 1);
+      store<u8>(o, roundHalfUp(b), 2);
+    }
+  }
+}
+
+/** Math.round of a non-negative sum (ties up; the ceiling less one where that is nearer, as V8 computes it). */
+function roundHalfUp(x: f64): u8 {
+  let c = Math.ceil(x);
+  if (c - 0.5 > x) c -= 1;
+  return <u8>(<i32>c);
+}

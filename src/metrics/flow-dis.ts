@@ -1,10 +1,9 @@
-import { DepthkitError } from '../errors.js';
 import { densify } from './flow-dis-densify.js';
 import { greyPlane, halve, resizeField, sobel, type Plane } from './flow-dis-pyramid.js';
 import { refine } from './flow-dis-refine.js';
 import { patchSearch, type Scale } from './flow-dis-search.js';
 import type { RgbImage } from './types.js';
-import { checkGrids, type FlowField } from './warp.js';
+import { checkFramePair, type FlowField } from './warp.js';
 
 /**
  * Dense Inverse Search optical flow (Kroeger, Timofte, Dai & Van Gool, ECCV 2016), written after the paper and the
@@ -61,10 +60,7 @@ const DEFAULTS: Required<DisOptions> = { patch: 8, alpha: 20, delta: 5, gamma: 1
 /** Dense flow from frame a to frame b (a(x) ~ b(x + flow(x))) by DIS; both frames the same size. */
 export function estimateFlowDis(a: RgbImage, b: RgbImage, options: DisOptions = {}): FlowField {
   const o: Required<DisOptions> = { ...DEFAULTS, ...options };
-  if (a.width !== b.width || a.height !== b.height) {
-    throw new DepthkitError(`optical flow: frames differ in size (${a.width}x${a.height} and ${b.width}x${b.height})`);
-  }
-  checkGrids('optical flow', a.width, a.height, [a.data, b.data].map((d) => ({ length: d.length, channels: 3 })));
+  checkFramePair(a, b);
   const zero = (w: number, h: number): FlowField => ({ u: new Float32Array(w * h), v: new Float32Array(w * h), width: w, height: h });
   if (a.width < 2 || a.height < 2) return zero(a.width, a.height);
   const pa: Plane[] = [greyPlane(a)];

@@ -1,26 +1,25 @@
 import { fitLongestSide } from '../util/size.js';
 import { estimateFlow } from './flow.js';
 import { DEFAULT_DIS_PRESET, DIS_PRESETS, estimateFlowDis, type DisPreset } from './flow-dis.js';
-import { resizeBilinear } from './resize.js';
+import { disKernel, disModule, resizeField } from './flow-dis-pyramid.js';
 import type { RgbImage } from './types.js';
-import type { FlowField, PairFlows } from './warp.js';
+import { checkFramePair, type FlowField, type PairFlows } from './warp.js';
+import { wasmLayout } from '../util/wasm.js';
 
-/** A flow field resampled to width x height: bilinear in position (half-pixel centres), vectors scaled with the image. */
+/**
+ * A flow field resampled to width x height: bilinear in position (half-pixel centres, replicated border), vectors
+ * scaled with the image. The same WebAssembly kernel that carries DIS's field between its scales.
+ */
 export function resampleFlow(f: FlowField, width: number, height: number): FlowField {
   if (f.width === width && f.height === height) return f;
-  const scaled = (c: Float32Array, s: number) => {
-    const out = resizeBilinear({ data: c, width: f.width, height: f.height }, width, height).data;
-    for (let i = 0; i < out.length; i++) out[i] *= s;
-    return out;
-  };
-  return { u: scaled(f.u, width / f.width), v: scaled(f.v, height / f.height), width, height };
+  return resizeField(f, width, height);
 }
 
 /**
  * Source pixels and weights covering each destination pixel along one axis (exact area coverage), flat: destination
  * d's taps are index[start[d] .. start[d + 1]) with their weights.
  */
-function areaTaps(inSize: number, outSize: number): { start: Int32Array; index: Int32Array; weight: Float64Array } {
+export function areaTaps(inSize: number, outSize: number): { start: Int32Array; index: Int32Array; weight: Float64Array } {
   const scale = inSize / outSize;
   const start = new Int32Array(outSize + 1);
   const index: number[] = [];
@@ -37,33 +36,21 @@ function areaTaps(inSize: number, outSize: number): { start: Int32Array; index: 
   return { start, index: Int32Array.from(index), weight: Float64Array.from(weight) };
 }
 
-/** Area-average downsize of an RGB image (no aliasing, unlike a bilinear tap); float result rounded to bytes. */
+/**
+ * Area-average downsize of an RGB image (no aliasing, unlike a bilinear tap); float64 sums rounded to bytes. The
+ * taps are planned here, the pixels summed in WebAssembly (wasm/flow-dis-pyramid.ts; test/wasm keeps the TypeScript
+ * it matches bit for bit).
+ */
 export function shrinkRgb(img: RgbImage, width: number, height: number): RgbImage {
   const cols = areaTaps(img.width, width);
   const rows = areaTaps(img.height, height);
-  const out = new Uint8Array(width * height * 3);
-  const src = img.data;
-  for (let y = 0, o = 0; y < height; y++) {
-    for (let x = 0; x < width; x++, o += 3) {
-      let r0 = 0;
-      let g0 = 0;
-      let b0 = 0;
-      for (let p = rows.start[y]; p < rows.start[y + 1]; p++) {
-        const row = rows.index[p] * img.width;
-        for (let q = cols.start[x]; q < cols.start[x + 1]; q++) {
-          const w = rows.weight[p] * cols.weight[q];
-          const j = 3 * (row + cols.index[q]);
-          r0 += w * src[j];
-          g0 += w * src[j + 1];
-          b0 += w * src[j + 2];
-        }
-      }
-      out[o] = Math.round(r0);
-      out[o + 1] = Math.round(g0);
-      out[o + 2] = Math.round(b0);
-    }
-  }
-  return { data: out, width, height };
+  const n = img.width * img.height;
+  const { at, f32 } = wasmLayout(disModule(), [3 * n, 3 * width * height, 4 * (width + 1), 4 * cols.index.length, 8 * cols.weight.length, 4 * (height + 1), 4 * rows.index.length, 8 * rows.weight.length]);
+  const bytes = new Uint8Array(f32.buffer);
+  bytes.set(img.data.subarray(0, 3 * n), at[0]);
+  [cols.start, cols.index, cols.weight, rows.start, rows.index, rows.weight].forEach((a, k) => bytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at[2 + k]));
+  disKernel('shrinkRgb')(at[0], img.width, width, height, at[2], at[3], at[4], at[5], at[6], at[7], at[1]);
+  return { data: bytes.slice(at[1], at[1] + 3 * width * height), width, height };
 }
 
 /** The dense flow estimators `depthkit video` can use (`--flow-method`). */
@@ -82,16 +69,23 @@ export function estimateFlowBy(method: FlowMethod, a: RgbImage, b: RgbImage, pre
   return method === 'dis' ? estimateFlowDis(a, b, DIS_PRESETS[preset]) : estimateFlow(a, b);
 }
 
+/** A frame as the flow estimators see it: area-shrunk so that its longest side is at most `flowSize` (or itself). */
+export function flowInput(img: RgbImage, flowSize: number): RgbImage {
+  const small = fitLongestSide(img, flowSize);
+  return small.width === img.width && small.height === img.height ? img : shrinkRgb(img, small.width, small.height);
+}
+
 /**
- * Both flows of the pair (prev, next) at the frames' size, estimated on frames shrunk so that their longest side is
- * at most `flowSize` (the estimate is then upsampled): the cost falls with the pixel count.
+ * Both flows of a pair of flow inputs (prev, next: `flowInput`'s frames) resampled to width x height, the frames'
+ * own size: the cost of the estimate falls with the flow inputs' pixel count.
  */
+export function pairFlowsAt(prev: RgbImage, next: RgbImage, width: number, height: number, method: FlowMethod = 'dis', preset: DisPreset = DEFAULT_DIS_PRESET): PairFlows {
+  const est = (a: RgbImage, b: RgbImage) => resampleFlow(estimateFlowBy(method, a, b, preset), width, height);
+  return { toPrev: est(next, prev), toNext: est(prev, next) };
+}
+
+/** Both flows of the pair (prev, next) at the frames' size, estimated on their `flowInput`s at `flowSize`. */
 export function estimatePairFlows(prev: RgbImage, next: RgbImage, flowSize: number, method: FlowMethod = 'dis', preset: DisPreset = DEFAULT_DIS_PRESET): PairFlows {
-  const { width, height } = next;
-  const small = fitLongestSide(next, flowSize);
-  const est = (a: RgbImage, b: RgbImage) => estimateFlowBy(method, a, b, preset);
-  if (small.width === width && small.height === height) return { toPrev: est(next, prev), toNext: est(prev, next) };
-  const a = shrinkRgb(prev, small.width, small.height);
-  const b = shrinkRgb(next, small.width, small.height);
-  return { toPrev: resampleFlow(est(b, a), width, height), toNext: resampleFlow(est(a, b), width, height) };
+  checkFramePair(prev, next);
+  return pairFlowsAt(flowInput(prev, flowSize), flowInput(next, flowSize), next.width, next.height, method, preset);
 }

@@ -1,6 +1,5 @@
-import { DepthkitError } from '../errors.js';
 import type { DepthMap, RgbImage } from './types.js';
-import { checkGrids, sampleBilinear, type FlowField, type PairFlows } from './warp.js';
+import { checkFramePair, sampleBilinear, type FlowField, type PairFlows } from './warp.js';
 
 /**
  * Built-in dense optical flow: coarse-to-fine iterative Lucas–Kanade (Bouguet's pyramidal scheme, at every pixel).
@@ -238,10 +237,7 @@ function medianFilter3(data: Float32Array, w: number, h: number): void {
 /** Dense flow from frame a to frame b (a(x) ~ b(x + flow(x))); both frames the same size. */
 export function estimateFlow(a: RgbImage, b: RgbImage, options: FlowOptions = {}): FlowField {
   const opts: Required<FlowOptions> = { levels: 5, iterations: 5, radius: 4, minEigen: 1e-4, ...options };
-  if (a.width !== b.width || a.height !== b.height) {
-    throw new DepthkitError(`optical flow: frames differ in size (${a.width}x${a.height} and ${b.width}x${b.height})`);
-  }
-  checkGrids('optical flow', a.width, a.height, [a.data, b.data].map((d) => ({ length: d.length, channels: 3 })));
+  checkFramePair(a, b);
   if (a.width < 2 || a.height < 2) {
     return { u: new Float32Array(a.width * a.height), v: new Float32Array(a.width * a.height), width: a.width, height: a.height };
   }

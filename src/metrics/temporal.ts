@@ -49,14 +49,15 @@ export function normaliseMedianMad(depth: ArrayLike<number>, mask?: Mask): Float
   }
   const picked = buf.subarray(0, m);
   // Selection needs a total order; with NaN present the sort's order (NaN last) is the definition.
-  const med = nan ? sortedMedian(picked) : medianInPlace(picked.slice());
+  const med = nan ? sortedMedian(picked) : medianInPlace(picked);
+  // Summed in pixel order over the original values (selection reordered buf).
   let dev = 0;
-  for (let i = 0; i < m; i++) dev += Math.abs(picked[i] - med);
+  for (let i = 0; i < n; i++) if (!mask || mask[i]) dev += Math.abs(depth[i] - med);
   dev /= m;
-  const out = new Float64Array(n);
+  // buf's values are spent: it becomes the output.
   const scale = dev > 0 ? 1 / dev : 0;
-  for (let i = 0; i < n; i++) out[i] = (depth[i] - med) * scale;
-  return out;
+  for (let i = 0; i < n; i++) buf[i] = (depth[i] - med) * scale;
+  return buf;
 }
 
 function sortedMedian(values: Float64Array): number {
@@ -96,7 +97,12 @@ export function temporalFrame(depth: DepthMap, mask?: Mask): TemporalFrame {
 const UNIT = Float64Array.from({ length: 256 }, (_, v) => v / 255);
 
 /** Bilinear blend of the taps a (top left), b (top right), c, e (below) of d: warp.ts's `sampleBilinear` arithmetic. */
-function lerp(d: ArrayLike<number>, a: number, b: number, c: number, e: number, fx: number, fy: number): number {
+function lerp(d: Float32Array, a: number, b: number, c: number, e: number, fx: number, fy: number): number {
+  return (d[a] * (1 - fx) + d[b] * fx) * (1 - fy) + (d[c] * (1 - fx) + d[e] * fx) * fy;
+}
+
+/** lerp of a float64 map (a function of its own, so that each keeps one array type at its loads). */
+function lerp64(d: Float64Array, a: number, b: number, c: number, e: number, fx: number, fy: number): number {
   return (d[a] * (1 - fx) + d[b] * fx) * (1 - fy) + (d[c] * (1 - fx) + d[e] * fx) * fy;
 }
 
@@ -116,7 +122,8 @@ function lerp(d: ArrayLike<number>, a: number, b: number, c: number, e: number, 
  */
 function flowPairScores(prev: TemporalFrame, next: TemporalFrame, prevImage: RgbImage, nextImage: RgbImage, flows: PairFlows): Omit<TemporalPairScores, 'flicker'> {
   const { width, height } = next.depth;
-  const { toPrev, toNext } = flows;
+  const { u: pu, v: pv } = flows.toPrev;
+  const { u: nu, v: nv } = flows.toNext;
   const { ok: prevOk, norm: prevNorm } = prev;
   const { ok: nextOk, norm: nextNorm } = next;
   const P = prev.depth.data;
@@ -129,8 +136,8 @@ function flowPairScores(prev: TemporalFrame, next: TemporalFrame, prevImage: Rgb
   let count = 0;
   for (let y = 0, i = 0; y < height; y++) {
     for (let x = 0; x < width; x++, i++) {
-      const fu = toPrev.u[i];
-      const fv = toPrev.v[i];
+      const fu = pu[i];
+      const fv = pv[i];
       const sx = x + fu;
       const sy = y + fv;
       if (!(sx >= 0 && sy >= 0 && sx <= width - 1 && sy <= height - 1) || !nextOk[i]) continue;
@@ -142,8 +149,8 @@ function flowPairScores(prev: TemporalFrame, next: TemporalFrame, prevImage: Rgb
       const j01 = j00 + (x0 + 1 < width ? 1 : 0);
       const j10 = j00 + (y0 + 1 < height ? width : 0);
       const j11 = j10 + (j01 - j00);
-      const bu = lerp(toNext.u, j00, j01, j10, j11, fx, fy);
-      const bv = lerp(toNext.v, j00, j01, j10, j11, fx, fy);
+      const bu = lerp(nu, j00, j01, j10, j11, fx, fy);
+      const bv = lerp(nv, j00, j01, j10, j11, fx, fy);
       const du = fu + bu;
       const dv = fv + bv;
       if (!(du * du + dv * dv < FB_ALPHA * (fu * fu + fv * fv + bu * bu + bv * bv) + FB_BETA)) continue;
@@ -154,7 +161,7 @@ function flowPairScores(prev: TemporalFrame, next: TemporalFrame, prevImage: Rgb
         const warped = (UNIT[A[3 * j00 + c]] * (1 - fx) + UNIT[A[3 * j01 + c]] * fx) * (1 - fy) + (UNIT[A[3 * j10 + c]] * (1 - fx) + UNIT[A[3 * j11 + c]] * fx) * fy;
         photometric += (UNIT[B[3 * i + c]] - warped) ** 2;
       }
-      opw += Math.exp(-50 * photometric) * Math.abs(nextNorm[i] - lerp(prevNorm, j00, j01, j10, j11, fx, fy));
+      opw += Math.exp(-50 * photometric) * Math.abs(nextNorm[i] - lerp64(prevNorm, j00, j01, j10, j11, fx, fy));
       const warped = lerp(P, j00, j01, j10, j11, fx, fy);
       const ratio = Math.max(N[i] / warped, warped / N[i]);
       if (ratio < 1.01) in101++;
@@ -192,7 +199,8 @@ function meanOf(values: number[]): number {
  * each pair arrives (so the streaming path runs the numpy-checked code).
  */
 export function temporalPair(prev: TemporalFrame, next: TemporalFrame, prevFrame: RgbImage, nextFrame: RgbImage, flows: PairFlows): TemporalPairScores {
-  const both = prev.ok.map((m, i) => (m && next.ok[i] ? 1 : 0));
+  const both = new Uint8Array(prev.ok.length);
+  for (let i = 0; i < both.length; i++) both[i] = prev.ok[i] & next.ok[i];
   return { ...flowPairScores(prev, next, prevFrame, nextFrame, flows), flicker: flickerPair(prev.depth, next.depth, both) };
 }
 

@@ -17,6 +17,14 @@ export function checkGrids(what: string, width: number, height: number, grids: {
   }
 }
 
+/** Throws unless the two RGB frames of a flow pair have one size and hold 3 bytes a pixel. */
+export function checkFramePair(a: { data: { length: number }; width: number; height: number }, b: { data: { length: number }; width: number; height: number }): void {
+  if (a.width !== b.width || a.height !== b.height) {
+    throw new DepthkitError(`optical flow: frames differ in size (${a.width}x${a.height} and ${b.width}x${b.height})`);
+  }
+  checkGrids('optical flow', a.width, a.height, [a.data, b.data].map((d) => ({ length: d.length, channels: 3 })));
+}
+
 /** The two flows of the pair (t, t+1). */
 export interface PairFlows {
   /** Flow from frame t+1 to frame t: what a backward warp of frame t onto frame t+1 samples with. */

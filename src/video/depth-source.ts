@@ -150,7 +150,7 @@ export function fileForFrame(files: readonly NumberedFile[], dir: string): (inde
 
 function maxFinite(data: Float32Array): number {
   let max = 0;
-  for (const v of data) if (v > max && v !== Infinity) max = v;
+  for (let i = 0; i < data.length; i++) if (data[i] > max && data[i] !== Infinity) max = data[i];
   return max;
 }
 

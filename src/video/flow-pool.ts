@@ -18,11 +18,11 @@ export class FlowPool {
     return new FlowPool(new WorkerPool('flow', Array.from({ length: Math.max(1, n) }, () => startWorker(import.meta.url, 'flow-worker'))));
   }
 
-  /** Flows of (prev, next) estimated at `flowSize` (longest side) and returned at the frames' size. */
-  pair(prev: RgbImage, next: RgbImage, flowSize: number, method: FlowMethod, preset: DisPreset = DEFAULT_DIS_PRESET): Promise<PairFlows> {
-    // The caller keeps using its frames (metrics, preview), so the worker gets copies it can own outright.
+  /** Flows of a pair of flow inputs (flow-pair.ts's `flowInput`), returned at width x height (pairFlowsAt). */
+  pair(prev: RgbImage, next: RgbImage, width: number, height: number, method: FlowMethod, preset: DisPreset = DEFAULT_DIS_PRESET): Promise<PairFlows> {
+    // The caller keeps its frames (metrics, preview, the next pair), so the worker gets copies it can own outright.
     const [a, b] = [copyOf(prev), copyOf(next)];
-    return this.pool.run({ prev: a, next: b, flowSize, method, preset }, [a.data.buffer as ArrayBuffer, b.data.buffer as ArrayBuffer]);
+    return this.pool.run({ prev: a, next: b, width, height, method, preset }, [a.data.buffer as ArrayBuffer, b.data.buffer as ArrayBuffer]);
   }
 
   /** Stops the threads; pairs still pending are rejected. */

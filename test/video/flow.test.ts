@@ -8,7 +8,7 @@ import { writeSynth } from '../../src/synth/write.js';
 import { readCsv } from '../../src/io/csv.js';
 import type { RgbImage } from '../../src/metrics/types.js';
 import type { FlowField } from '../../src/metrics/warp.js';
-import { estimatePairFlows, resampleFlow, shrinkRgb } from '../../src/metrics/flow-pair.js';
+import { estimatePairFlows, flowInput, resampleFlow, shrinkRgb } from '../../src/metrics/flow-pair.js';
 import { FlowPool } from '../../src/video/flow-pool.js';
 import { probeVideo } from '../../src/video/decode.js';
 import { runVideo } from '../../src/video/run-video.js';
@@ -102,17 +102,18 @@ test('flow at a reduced size, upsampled, recovers a known translation at the ful
 
 test('FlowPool returns what the main thread computes, in call order, and reports bad pairs', async () => {
   const frames = [0, 1, 2, 3].map((k) => texture(64, 48, k, -k / 2));
+  const inputs = frames.map((f) => flowInput(f, 32));
   const pool = FlowPool.start(2);
   try {
-    const got = await Promise.all([0, 1, 2].map((k) => pool.pair(frames[k], frames[k + 1], 32, 'dis')));
+    const got = await Promise.all([0, 1, 2].map((k) => pool.pair(inputs[k], inputs[k + 1], 64, 48, 'dis')));
     got.forEach((flows, k) => assert.deepEqual(flows, estimatePairFlows(frames[k], frames[k + 1], 32), `pair ${k}`));
-    assert.equal(frames[0].data.length, 64 * 48 * 3, 'the caller keeps its frames (the worker gets copies)');
-    await assert.rejects(pool.pair(frames[0], texture(32, 24), 32, 'dis'), /optical flow: .*differ in size/);
-    assert.ok((await pool.pair(frames[0], frames[1], 64, 'dis')).toNext.width === 64, 'a bad pair does not break the pool');
+    assert.equal(inputs[0].data.length, 32 * 24 * 3, 'the caller keeps its frames (the worker gets copies)');
+    await assert.rejects(pool.pair(inputs[0], frames[1], 64, 48, 'dis'), /optical flow: .*differ in size/);
+    assert.ok((await pool.pair(frames[0], frames[1], 64, 48, 'dis')).toNext.width === 64, 'a bad pair does not break the pool');
   } finally {
     await pool.dispose();
   }
-  await assert.rejects(pool.pair(frames[0], frames[1], 32, 'dis'), /flow workers stopped/);
+  await assert.rejects(pool.pair(inputs[0], inputs[1], 64, 48, 'dis'), /flow workers stopped/);
 });
 
 test('the CSVs are identical with flow in a worker and on the main thread', async () => {

@@ -1,4 +1,5 @@
 import type { Plane } from '../../src/metrics/flow-dis-pyramid.js';
+import { areaTaps } from '../../src/metrics/flow-pair.js';
 import type { RgbImage } from '../../src/metrics/types.js';
 import type { FlowField } from '../../src/metrics/warp.js';
 
@@ -122,4 +123,33 @@ function lerp2(d: Float32Array, j: number, dx: number, dy: number, fx: number, f
   const top = d[j] + fx * (d[j + dx] - d[j]);
   const bottom = d[j + dy] + fx * (d[j + dy + dx] - d[j + dy]);
   return top + fy * (bottom - top);
+}
+
+/** Area-average downsize of an RGB image (flow-pair.ts's shrinkRgb before its pixel loop moved to WebAssembly). */
+export function shrinkRgbReference(img: RgbImage, width: number, height: number): RgbImage {
+  const cols = areaTaps(img.width, width);
+  const rows = areaTaps(img.height, height);
+  const out = new Uint8Array(width * height * 3);
+  const src = img.data;
+  for (let y = 0, o = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, o += 3) {
+      let r0 = 0;
+      let g0 = 0;
+      let b0 = 0;
+      for (let p = rows.start[y]; p < rows.start[y + 1]; p++) {
+        const row = rows.index[p] * img.width;
+        for (let q = cols.start[x]; q < cols.start[x + 1]; q++) {
+          const w = rows.weight[p] * cols.weight[q];
+          const j = 3 * (row + cols.index[q]);
+          r0 += w * src[j];
+          g0 += w * src[j + 1];
+          b0 += w * src[j + 2];
+        }
+      }
+      out[o] = Math.round(r0);
+      out[o + 1] = Math.round(g0);
+      out[o + 2] = Math.round(b0);
+    }
+  }
+  return { data: out, width, height };
 }

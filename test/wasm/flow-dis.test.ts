@@ -7,7 +7,8 @@ import { patchSearch } from '../../src/metrics/flow-dis-search.js';
 import type { RgbImage } from '../../src/metrics/types.js';
 import type { FlowField } from '../../src/metrics/warp.js';
 import { valueNoise } from '../../src/synth/texture.js';
-import { greyPlaneReference, halveReference, resizeFieldReference, sobelReference } from './flow-dis-pyramid-reference.js';
+import { greyPlaneReference, halveReference, resizeFieldReference, shrinkRgbReference, sobelReference } from './flow-dis-pyramid-reference.js';
+import { shrinkRgb } from '../../src/metrics/flow-pair.js';
 import { dataTermsReference, solveReference } from './flow-dis-refine-reference.js';
 import { densifyReference, patchSearchReference } from './flow-dis-search-reference.js';
 
@@ -76,5 +77,15 @@ test('the WebAssembly grey conversion, pyramid, gradients and field resampling g
     for (const [W, H] of [[2 * w, 2 * h], [Math.ceil(w / 3), Math.ceil(h / 3)], [1, 1], [w + 5, 1], [1, h + 3]]) {
       assert.deepEqual(resizeField(f, W, H), resizeFieldReference(f, W, H), `${w}x${h} -> ${W}x${H}: field`);
     }
+  }
+});
+
+test('the WebAssembly area shrink of an RGB frame gives the TypeScript reference\'s bytes bit for bit', () => {
+  // Integer factors (the default flow size's 2x), fractional ones whose taps straddle pixels, and one pixel.
+  for (const [w, h, W, H] of [[80, 60, 40, 30], [37, 23, 16, 10], [45, 29, 45, 7], [9, 5, 1, 1], [7, 7, 3, 7]]) {
+    const { a } = scene(w, h, 1, 1);
+    const got = shrinkRgb(a, W, H);
+    assert.deepEqual(got, shrinkRgbReference(a, W, H), `${w}x${h} -> ${W}x${H}`);
+    assert.ok(got.data.some((v) => v !== got.data[0]), 'the frame is not flat');
   }
 });
