@@ -90,6 +90,7 @@ test('a batch of frames gives each frame the depth it gets alone (dynamic batch 
   const batched = await loadOnnxDepthModel({ checkpoint: CKPT, clip: CLIP, cacheDir: false, batch: 3 });
   const both = await batched.predict([input[1], input[0], input[1]]);
   await batched.dispose();
+  await batched.dispose(); // a second dispose (runVideo's, then its caller's) is a no-op, not a "workers stopped" error
   const single = await loadOnnxDepthModel({ checkpoint: CKPT, clip: CLIP, cacheDir: false, batch: 1 });
   const alone = await single.predict([input[0]]);
   await single.dispose();

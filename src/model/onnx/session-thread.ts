@@ -36,12 +36,17 @@ export class SessionThread {
     return reply!;
   }
 
-  /** Frees the session and stops the thread. */
-  async release(): Promise<void> {
-    try {
-      await this.pool.run({ kind: 'release' });
-    } finally {
-      await this.pool.dispose();
-    }
+  private released?: Promise<void>;
+
+  /** Frees the session and stops the thread; later calls wait for the first (a model may be disposed twice). */
+  release(): Promise<void> {
+    this.released ??= (async () => {
+      try {
+        await this.pool.run({ kind: 'release' });
+      } finally {
+        await this.pool.dispose();
+      }
+    })();
+    return this.released;
   }
 }
