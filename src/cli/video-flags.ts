@@ -37,7 +37,7 @@ export const videoFlags = {
   'flow-size': Flags.integer({ description: 'longest side (px) optical flow is estimated at, then upsampled to the analysis size', min: 16, default: 160 }),
   'flow-method': Flags.string({ description: 'optical flow estimator: dis (dense inverse search) or lk (coarse-to-fine Lucas-Kanade)', options: ['dis', 'lk'], default: 'dis' }),
   'flow-preset': Flags.string({ description: 'DIS parameters, as OpenCV\'s presets: fast, medium, or fine (medium at full resolution: slower, more accurate)', options: ['fast', 'medium', 'fine'], default: 'fine' }),
-  'flow-workers': Flags.integer({ description: 'worker threads estimating flow (0: on the main thread; default 1 beside the model, 2 without one)', min: 0 }),
+  'flow-workers': Flags.integer({ description: 'worker threads estimating flow (0: on the main thread; default 1)', min: 0 }),
   flow: Flags.string({ description: 'folder of Middlebury .flo files (000000.flo = frame 0 -> 1, bwd_000001.flo = 1 -> 0)' }),
   gt: Flags.string({ description: 'ground-truth depth folder (16-bit PNG or .npy per frame)' }),
   'gt-scale': positiveFlag({ description: 'ground-truth PNG values are divided by this', default: 1000 }),

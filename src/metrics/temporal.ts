@@ -3,6 +3,7 @@ import { ssim } from './ssim.js';
 import { DepthkitError } from '../errors.js';
 import { medianInPlace } from './align.js';
 import { checkGrids, FB_ALPHA, FB_BETA, type PairFlows } from './warp.js';
+import { wasmInstance, wasmLayout } from '../util/wasm.js';
 
 /**
  * Flow-based temporal consistency of a depth video (no ground truth needed). All functions take depth that is
@@ -93,23 +94,13 @@ export function temporalFrame(depth: DepthMap, mask?: Mask): TemporalFrame {
   return { depth, ok, norm: normaliseMedianMad(depth.data, ok) };
 }
 
-/** Channel values v / 255 of 8-bit RGB (the same doubles as dividing each time). */
-const UNIT = Float64Array.from({ length: 256 }, (_, v) => v / 255);
-
-/** Bilinear blend of the taps a (top left), b (top right), c, e (below) of d: warp.ts's `sampleBilinear` arithmetic. */
-function lerp(d: Float32Array, a: number, b: number, c: number, e: number, fx: number, fy: number): number {
-  return (d[a] * (1 - fx) + d[b] * fx) * (1 - fy) + (d[c] * (1 - fx) + d[e] * fx) * fy;
-}
-
-/** lerp of a float64 map (a function of its own, so that each keeps one array type at its loads). */
-function lerp64(d: Float64Array, a: number, b: number, c: number, e: number, fx: number, fy: number): number {
-  return (d[a] * (1 - fx) + d[b] * fx) * (1 - fy) + (d[c] * (1 - fx) + d[e] * fx) * fy;
-}
-
+/** The pair pass's WebAssembly (dist/wasm/temporal.wasm, built from wasm/temporal.ts). */
+const pairScoresKernel = (inst: WebAssembly.Instance) => inst.exports.pairScores as (...args: number[]) => void;
 
 /**
  * OPW and rTC of one pair in one pass over frame t+1's pixels, every map sampled at x + toPrev(x) with the same
- * bilinear taps (warp.ts's `sampleBilinear` arithmetic), which are computed once a pixel:
+ * bilinear taps (warp.ts's `sampleBilinear` arithmetic), which are computed once a pixel (the pass runs in
+ * WebAssembly, float64 as the TypeScript it replaced, kept as the reference in test/wasm/temporal-reference.ts):
  * - valid pixels: the backward flow lands inside frame t, the pair passes the forward-backward check (warp.ts,
  *   Sundaram et al. constants: toNext sampled at the same point), and frame t+1's pixel and the four pixels of frame t
  *   that the warp reads are usable (`TemporalFrame.ok`: finite positive depth, inside the frame's mask);
@@ -122,52 +113,16 @@ function lerp64(d: Float64Array, a: number, b: number, c: number, e: number, fx:
  */
 function flowPairScores(prev: TemporalFrame, next: TemporalFrame, prevImage: RgbImage, nextImage: RgbImage, flows: PairFlows): Omit<TemporalPairScores, 'flicker'> {
   const { width, height } = next.depth;
-  const { u: pu, v: pv } = flows.toPrev;
-  const { u: nu, v: nv } = flows.toNext;
-  const { ok: prevOk, norm: prevNorm } = prev;
-  const { ok: nextOk, norm: nextNorm } = next;
-  const P = prev.depth.data;
-  const N = next.depth.data;
-  const A = prevImage.data;
-  const B = nextImage.data;
-  let opw = 0;
-  let in101 = 0;
-  let in105 = 0;
-  let count = 0;
-  for (let y = 0, i = 0; y < height; y++) {
-    for (let x = 0; x < width; x++, i++) {
-      const fu = pu[i];
-      const fv = pv[i];
-      const sx = x + fu;
-      const sy = y + fv;
-      if (!(sx >= 0 && sy >= 0 && sx <= width - 1 && sy <= height - 1) || !nextOk[i]) continue;
-      const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
-      const fx = sx - x0;
-      const fy = sy - y0;
-      const j00 = y0 * width + x0;
-      const j01 = j00 + (x0 + 1 < width ? 1 : 0);
-      const j10 = j00 + (y0 + 1 < height ? width : 0);
-      const j11 = j10 + (j01 - j00);
-      const bu = lerp(nu, j00, j01, j10, j11, fx, fy);
-      const bv = lerp(nv, j00, j01, j10, j11, fx, fy);
-      const du = fu + bu;
-      const dv = fv + bv;
-      if (!(du * du + dv * dv < FB_ALPHA * (fu * fu + fv * fv + bu * bu + bv * bv) + FB_BETA)) continue;
-      if (!(prevOk[j00] && prevOk[j01] && prevOk[j10] && prevOk[j11])) continue;
-      count++;
-      let photometric = 0;
-      for (let c = 0; c < 3; c++) {
-        const warped = (UNIT[A[3 * j00 + c]] * (1 - fx) + UNIT[A[3 * j01 + c]] * fx) * (1 - fy) + (UNIT[A[3 * j10 + c]] * (1 - fx) + UNIT[A[3 * j11 + c]] * fx) * fy;
-        photometric += (UNIT[B[3 * i + c]] - warped) ** 2;
-      }
-      opw += Math.exp(-50 * photometric) * Math.abs(nextNorm[i] - lerp64(prevNorm, j00, j01, j10, j11, fx, fy));
-      const warped = lerp(P, j00, j01, j10, j11, fx, fy);
-      const ratio = Math.max(N[i] / warped, warped / N[i]);
-      if (ratio < 1.01) in101++;
-      if (ratio < 1.05) in105++;
-    }
-  }
+  const grids = [flows.toPrev.u, flows.toPrev.v, flows.toNext.u, flows.toNext.v, prev.ok, next.ok, prev.norm, next.norm, prev.depth.data, next.depth.data];
+  // The pass reads the maps at fixed offsets: a short one would read its neighbour's bytes, so sizes are checked here.
+  checkGrids('temporal pair', width, height, [...grids, ...[prevImage.data, nextImage.data].map((d) => ({ length: d.length, channels: 3 }))]);
+  const maps = [...grids, prevImage.data, nextImage.data];
+  const inst = wasmInstance('temporal');
+  const { at } = wasmLayout(inst, [...maps.map((m) => m.byteLength), 32]);
+  const bytes = new Uint8Array((inst.exports.memory as WebAssembly.Memory).buffer);
+  maps.forEach((m, k) => bytes.set(new Uint8Array(m.buffer, m.byteOffset, m.byteLength), at[k]));
+  pairScoresKernel(inst)(width, height, ...at.slice(0, 12), FB_ALPHA, FB_BETA, at[12]);
+  const [opw, in101, in105, count] = new Float64Array(bytes.buffer, at[12], 4);
   return count ? { opw: opw / count, rtc_101: in101 / count, rtc_105: in105 / count, validPixels: count } : { opw: NaN, rtc_101: NaN, rtc_105: NaN, validPixels: 0 };
 }
 

@@ -56,8 +56,9 @@ export async function runFrames(x: FrameLoop): Promise<number> {
   const { o, c, states, range, conventions } = x;
   const sources = states.map((st) => st.source);
   const keep = (c.gt !== undefined && x.scope === 'sequence') || c.poses !== undefined;
-  // Without a model, flow is the largest cost of a frame (docs/video.md, Performance notes): it gets both cores' worth.
-  const flowWorkers = o.flowWorkers ?? (o.loadModel ? 1 : 2);
+  // One flow worker beside the main thread, with a model or without: a pair's DIS (~10 ms) keeps pace with the main
+  // thread's ~17 ms a frame, and a second worker only took the main thread's hyper-thread (docs/video.md, Performance notes).
+  const flowWorkers = o.flowWorkers ?? 1;
   const pool = !o.flowDir && flowWorkers > 0 ? FlowPool.start(flowWorkers) : undefined;
   const pairFlows = flowEstimator(o, pool);
   let prevFrame: AnalysisFrame | undefined;

@@ -127,7 +127,7 @@ const WARM_N = 240;
 /**
  * `depthkit video` with a file depth source (a folder of png16 maps at the analysis size) and no model, at the
  * default analysis size (320x240): the whole pipeline at defaults (the first run of the process, 60 frames), then
- * without the preview, with one flow worker, and with the flows read from .flo files (what is left when flow costs
+ * without the preview, with two flow workers, and with the flows read from .flo files (what is left when flow costs
  * nothing); last, the defaults again on 240 frames in the warm process (throughput without the first run's start:
  * module loading and JIT warm-up in the process and in each flow worker, under tsx here).
  */
@@ -155,14 +155,14 @@ export async function benchFileSource(dir: string, video: string): Promise<Bench
   const dflt = await fps('default', {});
   const load = loadAvg();
   const noPreview = await fps('no-preview', { preview: false });
-  const oneFlow = await fps('flow1', { flowWorkers: 1 });
+  const twoFlow = await fps('flow2', { flowWorkers: 2 });
   const flowFiles = await fps('flo', { flowDir: floDir });
   const warm = await fps('warm', {}, WARM_N);
   const warmLoad = loadAvg();
   return [
     { name: `depthkit video, file depth source, no model, 320x240 defaults (load ${load})`, value: dflt, unit: 'fps', target: '>= 60' },
     { name: 'the same without the preview', value: noPreview, unit: 'fps' },
-    { name: 'the same with --flow-workers 1 (default without a model: 2)', value: oneFlow, unit: 'fps' },
+    { name: 'the same with --flow-workers 2 (default: 1)', value: twoFlow, unit: 'fps' },
     { name: `the same with flows read from .flo files (load ${loadAvg()})`, value: flowFiles, unit: 'fps' },
     { name: 'ratio defaults / flows from files (flow\'s weight)', value: dflt / flowFiles, unit: 'x' },
     { name: 'CPU a frame at defaults (this process, with the embedded FFmpeg preview encoder)', value: cpuMs.default, unit: 'ms' },
