@@ -197,6 +197,8 @@ function chunk(type: string, body: Uint8Array): Uint8Array {
   return out;
 }
 
+const PNG_FILTER_SUB = 1;
+
 /**
  * Encodes 16-bit greyscale: every row filtered with Sub (each byte less the same byte of the sample before), deflated
  * at level 1. Depth maps that models write are smooth, so Sub leaves small residuals: on a smooth 320x240 map it
@@ -229,8 +231,6 @@ export function encodePng16(data: Uint16Array, width: number, height: number): U
   }
   return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 1 })), chunk('IEND', new Uint8Array(0))]);
 }
-
-const PNG_FILTER_SUB = 1;
 
 export async function writePng16(file: string, data: Uint16Array, width: number, height: number): Promise<void> {
   await writeFileAtomic(file, encodePng16(data, width, height));

@@ -1,5 +1,5 @@
 import type { DepthMap, RgbImage } from './types.js';
-import { wasmInstance, wasmLayout } from '../util/wasm.js';
+import { wasmInstance, wasmKernel, wasmLayout } from '../util/wasm.js';
 import type { FlowField } from './warp.js';
 
 /** One grey (or derivative) image of a DIS pyramid level (the single-channel map of types.ts). */
@@ -9,7 +9,7 @@ export type Plane = DepthMap;
 export const disModule = (): WebAssembly.Instance => wasmInstance('flow-dis');
 
 /** One of the module's exported kernels: every argument a number (byte offsets into its memory, sizes, weights). */
-export const disKernel = <R = void>(name: string): ((...args: number[]) => R) => disModule().exports[name] as (...args: number[]) => R;
+export const disKernel = <R = void>(name: string): ((...args: number[]) => R) => wasmKernel<R>('flow-dis', name);
 
 /**
  * Spare floats after each plane the kernels read or write four at a time: the last vector of a row may run past

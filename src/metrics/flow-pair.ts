@@ -4,7 +4,7 @@ import { DEFAULT_DIS_PRESET, DIS_PRESETS, estimateFlowDis, type DisPreset } from
 import { disKernel, disModule, resizeField } from './flow-dis-pyramid.js';
 import type { RgbImage } from './types.js';
 import { checkFramePair, type FlowField, type PairFlows } from './warp.js';
-import { wasmLayout } from '../util/wasm.js';
+import { wasmPlace } from '../util/wasm.js';
 
 /**
  * A flow field resampled to width x height: bilinear in position (half-pixel centres, replicated border), vectors
@@ -44,13 +44,10 @@ export function areaTaps(inSize: number, outSize: number): { start: Int32Array; 
 export function shrinkRgb(img: RgbImage, width: number, height: number): RgbImage {
   const cols = areaTaps(img.width, width);
   const rows = areaTaps(img.height, height);
-  const n = img.width * img.height;
-  const { at, f32 } = wasmLayout(disModule(), [3 * n, 3 * width * height, 4 * (width + 1), 4 * cols.index.length, 8 * cols.weight.length, 4 * (height + 1), 4 * rows.index.length, 8 * rows.weight.length]);
-  const bytes = new Uint8Array(f32.buffer);
-  bytes.set(img.data.subarray(0, 3 * n), at[0]);
-  [cols.start, cols.index, cols.weight, rows.start, rows.index, rows.weight].forEach((a, k) => bytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at[2 + k]));
-  disKernel('shrinkRgb')(at[0], img.width, width, height, at[2], at[3], at[4], at[5], at[6], at[7], at[1]);
-  return { data: bytes.slice(at[1], at[1] + 3 * width * height), width, height };
+  const taps = [cols.start, cols.index, cols.weight, rows.start, rows.index, rows.weight];
+  const { at, bytes } = wasmPlace(disModule(), [img.data.subarray(0, 3 * img.width * img.height), ...taps], [3 * width * height]);
+  disKernel('shrinkRgb')(at[0], img.width, width, height, ...at.slice(1, 7), at[7]);
+  return { data: bytes.slice(at[7], at[7] + 3 * width * height), width, height };
 }
 
 /** The dense flow estimators `depthkit video` can use (`--flow-method`). */

@@ -3,7 +3,7 @@ import { ssim } from './ssim.js';
 import { DepthkitError } from '../errors.js';
 import { medianInPlace } from './align.js';
 import { checkGrids, FB_ALPHA, FB_BETA, type PairFlows } from './warp.js';
-import { wasmInstance, wasmLayout } from '../util/wasm.js';
+import { wasmInstance, wasmKernel, wasmPlace } from '../util/wasm.js';
 
 /**
  * Flow-based temporal consistency of a depth video (no ground truth needed). All functions take depth that is
@@ -94,9 +94,6 @@ export function temporalFrame(depth: DepthMap, mask?: Mask): TemporalFrame {
   return { depth, ok, norm: normaliseMedianMad(depth.data, ok) };
 }
 
-/** The pair pass's WebAssembly (dist/wasm/temporal.wasm, built from wasm/temporal.ts). */
-const pairScoresKernel = (inst: WebAssembly.Instance) => inst.exports.pairScores as (...args: number[]) => void;
-
 /**
  * OPW and rTC of one pair in one pass over frame t+1's pixels, every map sampled at x + toPrev(x) with the same
  * bilinear taps (warp.ts's `sampleBilinear` arithmetic), which are computed once a pixel (the pass runs in
@@ -116,12 +113,9 @@ function flowPairScores(prev: TemporalFrame, next: TemporalFrame, prevImage: Rgb
   const grids = [flows.toPrev.u, flows.toPrev.v, flows.toNext.u, flows.toNext.v, prev.ok, next.ok, prev.norm, next.norm, prev.depth.data, next.depth.data];
   // The pass reads the maps at fixed offsets: a short one would read its neighbour's bytes, so sizes are checked here.
   checkGrids('temporal pair', width, height, [...grids, ...[prevImage.data, nextImage.data].map((d) => ({ length: d.length, channels: 3 }))]);
-  const maps = [...grids, prevImage.data, nextImage.data];
   const inst = wasmInstance('temporal');
-  const { at } = wasmLayout(inst, [...maps.map((m) => m.byteLength), 32]);
-  const bytes = new Uint8Array((inst.exports.memory as WebAssembly.Memory).buffer);
-  maps.forEach((m, k) => bytes.set(new Uint8Array(m.buffer, m.byteOffset, m.byteLength), at[k]));
-  pairScoresKernel(inst)(width, height, ...at.slice(0, 12), FB_ALPHA, FB_BETA, at[12]);
+  const { at, bytes } = wasmPlace(inst, [...grids, prevImage.data, nextImage.data], [32]);
+  wasmKernel('temporal', 'pairScores')(width, height, ...at.slice(0, 12), FB_ALPHA, FB_BETA, at[12]);
   const [opw, in101, in105, count] = new Float64Array(bytes.buffer, at[12], 4);
   return count ? { opw: opw / count, rtc_101: in101 / count, rtc_105: in105 / count, validPixels: count } : { opw: NaN, rtc_101: NaN, rtc_105: NaN, validPixels: 0 };
 }

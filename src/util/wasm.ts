@@ -47,3 +47,18 @@ export function wasmLayout(inst: WebAssembly.Instance, sizes: number[]): { at: n
   const mem = wasmMemory(inst, end);
   return { at, f32: new Float32Array(mem.buffer), i32: new Int32Array(mem.buffer) };
 }
+
+/**
+ * Typed arrays copied into a module's memory, each in a block of its own, followed by blocks of `extra` bytes
+ * (outputs, scratch): the blocks' offsets (the arrays' first) and a byte view of the memory after any growth.
+ */
+export function wasmPlace(inst: WebAssembly.Instance, views: ArrayBufferView[], extra: number[] = []): { at: number[]; bytes: Uint8Array } {
+  const { at, f32 } = wasmLayout(inst, [...views.map((v) => v.byteLength), ...extra]);
+  const bytes = new Uint8Array(f32.buffer);
+  views.forEach((v, k) => bytes.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), at[k]));
+  return { at, bytes };
+}
+
+/** One of a module's exported kernels: every argument a number (byte offsets into its memory, sizes, weights). */
+export const wasmKernel = <R = void>(module: string, name: string): ((...args: number[]) => R) =>
+  wasmInstance(module).exports[name] as (...args: number[]) => R;
