@@ -77,9 +77,10 @@ export interface ModelSourceOptions {
 export function modelSource(model: DepthModel, opts: ModelSourceOptions): DepthSource {
   const ext = opts.save === 'npy' ? '.npy' : '.png';
   const save = opts.save === 'none' || !opts.saveDir ? undefined : { dir: opts.saveDir, format: opts.save, scale: SAVE_SCALE[opts.save] };
-  // Frames in flight together reach the engine as one batch of its size (4 on ORT's CPU: 2.2x single frames).
+  // Frames in flight together reach the engine as one batch of its size (4 on ORT's CPU: 2.2x single frames); a
+  // second full batch waits at the engine while one runs, so that it never idles while this thread computes metrics.
   const batch = Math.max(1, opts.batch ?? model.batch ?? 4);
-  const predict = batcher((inputs: RgbImage[]) => model.predict(inputs), batch);
+  const predict = batcher((inputs: RgbImage[]) => model.predict(inputs), batch, 1);
   const source: DepthSource = {
     name: opts.name ?? 'model',
     kind: 'depth',

@@ -39,10 +39,13 @@ export function logRow(x: Pick<FrameLog, 'append'>, st: SourceState, k: number, 
   return x.append(k, row);
 }
 
-/** Frames each stage holds beyond the one being measured: the model source's batches fill from these. */
+/**
+ * Frames each stage holds beyond the one being measured: the model source's batches fill from these. Three batches:
+ * one running, one queued at the engine, one filling while the metrics take the finished one.
+ */
 export function depthAhead(o: VideoRunOptions, sources: DepthSource[]): number {
   const batch = Math.max(1, ...sources.map((s) => s.batch ?? 1));
-  return Math.max(o.ahead ?? 2, batch > 1 ? 2 * batch : 0);
+  return Math.max(o.ahead ?? 2, batch > 1 ? 3 * batch : 0);
 }
 
 /**

@@ -47,14 +47,26 @@ export function openPreview(file: string, fps: number, ffmpeg?: FfmpegChoice): P
   const lut = turboTable();
   let encoder: Encoder | undefined;
   let range: ColourRange | undefined;
+  let writing: Promise<void> = Promise.resolve();
   return {
     async write(rgb, depth) {
       range ??= previewRange(depth);
       // veryfast: a look at the run, encoded beside the model and the metrics; medium took ~4x the CPU for a smaller file.
       encoder ??= await createEncoder(file, { width: 2 * rgb.width, height: rgb.height, fps, ffmpeg, preset: 'veryfast' });
-      await encoder.write(composePreview(rgb, depth, range, lut));
+      const frame = composePreview(rgb, depth, range, lut);
+      // One frame in flight: this frame encodes while the caller measures the next (awaiting each write made the
+      // frame loop wait for the encoder's thread-pool round trips). A failed write is thrown by the next call.
+      await writing;
+      writing = encoder.write(frame);
+      writing.catch(() => {});
     },
-    close: async () => encoder?.close(),
-    abort: async () => encoder?.abort(),
+    close: async () => {
+      await writing;
+      await encoder?.close();
+    },
+    abort: async () => {
+      await writing.catch(() => {});
+      await encoder?.abort();
+    },
   };
 }

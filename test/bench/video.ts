@@ -6,12 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { resizeRgb } from '../../src/io/image.js';
 import type { DepthMap, RgbImage } from '../../src/metrics/types.js';
 import type { DepthModel } from '../../src/model/depth-model.js';
-import { loadDepthModel } from '../../src/model/engine.js';
 import { createCheckpoint } from '../../src/model/model-init.js';
 import { writeRandomClip } from '../../src/model/random-clip.js';
 import { decodeFrames } from '../../src/video/decode.js';
 import { estimatePairFlows } from '../../src/metrics/flow-pair.js';
-import { runVideo, type VideoRunOptions } from '../../src/video/run-video.js';
+import type { VideoRunOptions } from '../../src/video/run-video.js';
+import { compiled } from './compiled.js';
 import { writeDepthMap } from '../../src/io/depth-file.js';
 import { writeFlo } from '../../src/io/flo.js';
 import type { BenchRow } from './types.js';
@@ -20,6 +20,12 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REF = path.join(ROOT, 'test/reference/model');
 /** Frames timed for the fps rows (the flow estimator makes a full 900-frame run take minutes on 2 cores). */
 const N = 60;
+
+/** The compiled runVideo and model loader (compiled.ts: the code the CLI runs, workers included). */
+const runVideo: (typeof import('../../src/video/run-video.js'))['runVideo'] = async (o) =>
+  (await compiled<typeof import('../../src/video/run-video.js')>('video/run-video.js')).runVideo(o);
+const loadDepthModel: (typeof import('../../src/model/engine.js'))['loadDepthModel'] = async (o) =>
+  (await compiled<typeof import('../../src/model/engine.js')>('model/engine.js')).loadDepthModel(o);
 
 const tinyModel = () =>
   loadDepthModel({ checkpoint: path.join(REF, 'ckpt-tiny.safetensors'), clip: path.join(REF, 'clip-tiny.safetensors'), backend: 'cpu', workers: 1 });

@@ -18,7 +18,9 @@ export class SessionThread {
 
   /** Starts the thread and opens the session on `model` (its bytes move to the thread: the caller must not reuse them). */
   static async open(model: Uint8Array, options: SessionOptions): Promise<SessionThread> {
-    const pool = new WorkerPool<SessionReply>('onnx session', [startWorker(import.meta.url, 'session-worker')]);
+    // Two jobs at a time: the next run waits in the thread's own queue and starts the moment the running one ends
+    // (runs are synchronous there, so they never overlap), not when this thread next takes a message.
+    const pool = new WorkerPool<SessionReply>('onnx session', [startWorker(import.meta.url, 'session-worker')], undefined, 2);
     const bytes = movable(model);
     try {
       await pool.run({ kind: 'open', model: bytes, options }, [bytes.buffer as ArrayBuffer]);
