@@ -30,15 +30,24 @@ const loadDepthModel: (typeof import('../../src/model/engine.js'))['loadDepthMod
 const tinyModel = () =>
   loadDepthModel({ checkpoint: path.join(REF, 'ckpt-tiny.safetensors'), clip: path.join(REF, 'clip-tiny.safetensors'), backend: 'cpu', workers: 1 });
 
-/** A stand-in whose inference runs off the main thread (an accelerator or a worker pool) at a fixed cost a frame. */
+/**
+ * A stand-in whose inference runs off the main thread (an accelerator) at a fixed cost a frame, one call at a time
+ * as a device runs them: calls made while one runs wait in its queue.
+ */
 function fixedCostModel(ms: number): DepthModel {
+  let queue: Promise<unknown> = Promise.resolve();
+  const infer = (frames: RgbImage[]) =>
+    new Promise<DepthMap[]>((resolve) =>
+      setTimeout(() => resolve(frames.map((f) => ({ data: new Float32Array(f.width * f.height).fill(2), width: f.width, height: f.height }))), ms * frames.length),
+    );
   return {
     description: `fake, ${ms} ms a frame off the main thread`,
     inputSize: { width: 224, height: 224 },
-    predict: (frames: RgbImage[]) =>
-      new Promise<DepthMap[]>((resolve) =>
-        setTimeout(() => resolve(frames.map((f) => ({ data: new Float32Array(f.width * f.height).fill(2), width: f.width, height: f.height }))), ms * frames.length),
-      ),
+    predict: (frames: RgbImage[]) => {
+      const done = queue.then(() => infer(frames));
+      queue = done;
+      return done;
+    },
     dispose: async () => {},
   };
 }
@@ -221,6 +230,8 @@ await runVideo({ video: ${JSON.stringify(video)}, out: ${JSON.stringify(out)}, m
  */
 export async function benchVideo(): Promise<BenchRow[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'depthkit-bench-video-'));
+  // Loaded before any timing, as the TypeScript modules were when they were imported statically.
+  await Promise.all([compiled('video/run-video.js'), compiled('model/engine.js')]);
   try {
     const video = path.join(dir, 'clip.mp4');
     execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x480:rate=30:duration=35', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', video]);
