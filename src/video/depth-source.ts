@@ -4,6 +4,7 @@ import { DepthkitError } from '../errors.js';
 import { DEPTH_EXTENSIONS, readDepthMap, toUint16, writeDepthMap } from '../io/depth-file.js';
 import { resizeRgb } from '../io/image.js';
 import { listNumberedFiles, type NumberedFile } from '../io/numbered-files.js';
+import { writePng16 } from '../io/png16.js';
 import { readInput } from '../io/npy.js';
 import { listNpzKeys, npyStack, openNpzStack, type NpyStack } from '../io/npz.js';
 import { resizeBilinear } from '../metrics/resize.js';
@@ -98,8 +99,9 @@ export function modelSource(model: DepthModel, opts: ModelSourceOptions): DepthS
       if (save.format === 'png16') {
         const mm = toUint16(map.data, save.scale);
         for (let i = 0; i < mm.length; i++) map.data[i] = mm[i] / save.scale;
-      }
-      await writeDepthMap(file, map, save.format, { scale: save.scale });
+        // The samples just made are what writeDepthMap would make again from the rounded map.
+        await writePng16(file, mm, map.width, map.height);
+      } else await writeDepthMap(file, map, save.format, { scale: save.scale });
       return map;
     },
     close: () => model.dispose(),

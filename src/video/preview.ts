@@ -36,6 +36,7 @@ export function composePreview(rgb: RgbImage, depth: DepthMap, range: ColourRang
 }
 
 export interface PreviewWriter {
+  /** Resolves once the previous frame is encoded; this one encodes meanwhile (its failure: thrown by the next call or close). */
   write(rgb: RgbImage, depth: DepthMap): Promise<void>;
   /** Finishes the video (also after an interrupt: the frames written so far make a valid file). */
   close(): Promise<void>;
@@ -54,8 +55,7 @@ export function openPreview(file: string, fps: number, ffmpeg?: FfmpegChoice): P
       // veryfast: a look at the run, encoded beside the model and the metrics; medium took ~4x the CPU for a smaller file.
       encoder ??= await createEncoder(file, { width: 2 * rgb.width, height: rgb.height, fps, ffmpeg, preset: 'veryfast' });
       const frame = composePreview(rgb, depth, range, lut);
-      // One frame in flight: this frame encodes while the caller measures the next (awaiting each write made the
-      // frame loop wait for the encoder's thread-pool round trips). A failed write is thrown by the next call.
+      // One frame in flight: awaiting each write made the frame loop wait for the encoder's thread-pool round trips.
       await writing;
       writing = encoder.write(frame);
       writing.catch(() => {});
