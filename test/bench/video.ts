@@ -229,9 +229,9 @@ await runVideo({ video: ${JSON.stringify(video)}, out: ${JSON.stringify(out)}, m
  * at the flow size, the ViT-B/16 onnx case, and peak memory at 100 vs 1000 frames.
  */
 export async function benchVideo(): Promise<BenchRow[]> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'depthkit-bench-video-'));
   // Loaded before any timing, as the TypeScript modules were when they were imported statically.
   await Promise.all([compiled('video/run-video.js'), compiled('model/engine.js')]);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'depthkit-bench-video-'));
   try {
     const video = path.join(dir, 'clip.mp4');
     execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x480:rate=30:duration=35', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', video]);
