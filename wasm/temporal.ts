@@ -15,14 +15,11 @@ function byteAt(base: usize, i: i32): i32 {
 }
 
 /**
- * v / 255 of an 8-bit channel value, as the TypeScript's table holds it: read from a table that each call fills (256
- * divisions; the same doubles, division being correctly rounded) instead of 15 divisions a pixel.
+ * v / 255 of an 8-bit channel value, as the TypeScript's table holds it: read from a table filled once, when the
+ * module is instantiated (the same doubles, division being correctly rounded), instead of 15 divisions a pixel.
  */
 const UNIT: usize = memory.data(256 * 8, 8);
-
-function fillUnit(): void {
-  for (let v = 0; v < 256; v++) store<f64>(UNIT + (<usize>v << 3), <f64>v / 255);
-}
+for (let v = 0; v < 256; v++) store<f64>(UNIT + (<usize>v << 3), <f64>v / 255);
 
 function unit(v: i32): f64 {
   return load<f64>(UNIT + (<usize>v << 3));
@@ -44,7 +41,6 @@ function lerp64(d: usize, a: i32, b: i32, c: i32, e: i32, fx: f64, fy: f64): f64
  */
 export function pairScores(w: i32, h: i32, pu: usize, pv: usize, nu: usize, nv: usize, prevOk: usize, nextOk: usize,
   prevNorm: usize, nextNorm: usize, P: usize, N: usize, A: usize, B: usize, fbAlpha: f64, fbBeta: f64, out: usize): void {
-  fillUnit();
   let opw: f64 = 0;
   let in101 = 0;
   let in105 = 0;

@@ -59,8 +59,9 @@ export async function runFrames(x: FrameLoop): Promise<number> {
   const { o, c, states, range, conventions } = x;
   const sources = states.map((st) => st.source);
   const keep = (c.gt !== undefined && x.scope === 'sequence') || c.poses !== undefined;
-  // One flow worker beside the main thread, with a model or without: a pair's DIS (~10 ms) keeps pace with the main
-  // thread's ~17 ms a frame, and a second worker only took the main thread's hyper-thread (docs/video.md, Performance notes).
+  // One flow worker beside the main thread, with a model or without: the two fill one core's two hyper-threads (a
+  // pair's flow ~10 ms, the main thread's work ~10 ms a frame), and a second worker only took the main thread's
+  // (warm file-source runs: 61 fps with one, 56 with two; docs/video.md, Performance notes).
   const flowWorkers = o.flowWorkers ?? 1;
   const pool = !o.flowDir && flowWorkers > 0 ? FlowPool.start(flowWorkers) : undefined;
   const pairFlows = flowEstimator(o, pool);

@@ -144,7 +144,7 @@ const WARM_N = 240;
  * default analysis size (320x240): the whole pipeline at defaults (the first run of the process, 60 frames), then
  * without the preview, with two flow workers, and with the flows read from .flo files (what is left when flow costs
  * nothing); last, the defaults again on 240 frames in the warm process (throughput without the first run's start:
- * module loading and JIT warm-up in the process and in each flow worker, under tsx here).
+ * JIT warm-up in the process and in the flow worker, the worker's start and its WebAssembly compile).
  */
 export async function benchFileSource(dir: string, video: string): Promise<BenchRow[]> {
   const depthDir = path.join(dir, 'file-depth');
