@@ -42,13 +42,23 @@ export function toUint16(data: Float32Array, scale: number): Uint16Array {
   return out;
 }
 
-/** Writes depth * scale atomically, as float32 .npy or 16-bit PNG. */
-export async function writeDepthMap(file: string, map: DepthMap, format: 'npy' | 'png16', opts: DepthScale = {}): Promise<void> {
+/**
+ * Writes depth * scale atomically, as float32 .npy or 16-bit PNG, and returns the map that readDepthMap gives back
+ * from the file (png16: rounded to 1 / scale and clamped; npy: depth * scale in float32, divided back), so that a
+ * caller can measure what it stored: a resumed run then scores exactly what the first run scored.
+ */
+export async function writeDepthMap(file: string, map: DepthMap, format: 'npy' | 'png16', opts: DepthScale = {}): Promise<DepthMap> {
   const scale = checkScale(opts.scale ?? 1, file);
   if (format === 'png16') {
-    await writeFileAtomic(file, encodePng16(toUint16(map.data, scale), map.width, map.height));
-    return;
+    const samples = toUint16(map.data, scale);
+    await writeFileAtomic(file, encodePng16(samples, map.width, map.height));
+    return { data: Float32Array.from(samples, (v) => v / scale), width: map.width, height: map.height };
   }
-  const data = scale === 1 ? map.data : map.data.map((v) => v * scale);
+  if (scale === 1) {
+    await writeFileAtomic(file, encodeNpy(map.data, [map.height, map.width]));
+    return map;
+  }
+  const data = map.data.map((v) => v * scale);
   await writeFileAtomic(file, encodeNpy(data, [map.height, map.width]));
+  return { data: data.map((v) => v / scale), width: map.width, height: map.height };
 }

@@ -1,10 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DepthkitError } from '../errors.js';
-import { DEPTH_EXTENSIONS, readDepthMap, toUint16, writeDepthMap } from '../io/depth-file.js';
+import { DEPTH_EXTENSIONS, readDepthMap, writeDepthMap } from '../io/depth-file.js';
 import { resizeRgb } from '../io/image.js';
 import { listNumberedFiles, type NumberedFile } from '../io/numbered-files.js';
-import { writePng16 } from '../io/png16.js';
 import { readInput } from '../io/npy.js';
 import { listNpzKeys, npyStack, openNpzStack, type NpyStack } from '../io/npz.js';
 import { resizeBilinear } from '../metrics/resize.js';
@@ -72,8 +71,8 @@ export interface ModelSourceOptions {
 
 /**
  * The built-in model as a source. Frames are resized to the model's input with sharp, predictions resized back
- * to the analysis size. With --save png16 the map is rounded to millimetres BEFORE it is measured, so that a
- * resumed run (which reads the PNG back) scores exactly what the first run scored.
+ * to the analysis size. With --save the map measured is the one the file holds (writeDepthMap's answer: png16 rounds
+ * to millimetres), so that a resumed run, which reads the files back, scores exactly what the first run scored.
  */
 export function modelSource(model: DepthModel, opts: ModelSourceOptions): DepthSource {
   const ext = opts.save === 'npy' ? '.npy' : '.png';
@@ -95,14 +94,7 @@ export function modelSource(model: DepthModel, opts: ModelSourceOptions): DepthS
       }
       const pred = await predict(await resizeRgb(frame.rgb, model.inputSize.width, model.inputSize.height));
       const map = resizeBilinear(pred, frame.rgb.width, frame.rgb.height);
-      if (!save || !file) return map;
-      if (save.format === 'png16') {
-        const mm = toUint16(map.data, save.scale);
-        for (let i = 0; i < mm.length; i++) map.data[i] = mm[i] / save.scale;
-        // The samples just made are what writeDepthMap would make again from the rounded map.
-        await writePng16(file, mm, map.width, map.height);
-      } else await writeDepthMap(file, map, save.format, { scale: save.scale });
-      return map;
+      return save && file ? writeDepthMap(file, map, save.format, { scale: save.scale }) : map;
     },
     close: () => model.dispose(),
   };

@@ -70,12 +70,18 @@ async function timed(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: n
  * predict() call (1: one at a time; the engine's batch is what `depthkit video` sends it).
  */
 async function bareFps(model: DepthModel, video: string, n = N, batch = 1): Promise<number> {
-  return (await bareRun(model, video, n, batch)).fps;
+  return (await bareRun(model, await analysisFrames(video, n), batch)).fps;
 }
 
-async function bareRun(model: DepthModel, video: string, n: number, batch: number, beside?: FlowBeside): Promise<{ fps: number; cpuMs: number }> {
-  const decoded: RgbImage[] = [];
-  for await (const f of decodeFrames(video, { maxFrames: n, width: 320, height: 240 })) decoded.push(f.rgb);
+/** The first `n` frames of `video` at the default analysis size (320x240). */
+async function analysisFrames(video: string, n: number): Promise<RgbImage[]> {
+  const frames: RgbImage[] = [];
+  for await (const f of decodeFrames(video, { maxFrames: n, width: 320, height: 240 })) frames.push(f.rgb);
+  return frames;
+}
+
+async function bareRun(model: DepthModel, decoded: RgbImage[], batch: number, beside?: FlowBeside): Promise<{ fps: number; cpuMs: number }> {
+  const n = decoded.length;
   const frames = await Promise.all(decoded.map((f) => resizeRgb(f, model.inputSize.width, model.inputSize.height)));
   await model.predict(frames.slice(0, batch)); // warm-up
   let predicted = 0;
@@ -126,16 +132,14 @@ const CEILING_RUNS = 4;
  * Bare batches alone and with only the flow worker beside them (flowBeside), alternated CEILING_RUNS times on one
  * loaded model; the median of each alternation's ratio (the host's drift between runs is larger than the effect).
  */
-async function flowCeiling(model: DepthModel, video: string, n: number, batch: number): Promise<number> {
+async function flowCeiling(model: DepthModel, frames: RgbImage[], batch: number): Promise<number> {
   const beside = await flowBeside(batch);
   try {
-    const frames: RgbImage[] = [];
-    for await (const f of decodeFrames(video, { maxFrames: 3, width: 320, height: 240 })) frames.push(f.rgb);
-    await beside.run(frames, () => Infinity); // the worker started and warm, as the pipeline's is after its first pairs
+    await beside.run(frames.slice(0, 3), () => Infinity); // the worker started and warm, as the pipeline's is after its first pairs
     const ratios: number[] = [];
     for (let k = 0; k < CEILING_RUNS; k++) {
-      const alone = await bareRun(model, video, n, batch);
-      ratios.push((await bareRun(model, video, n, batch, beside)).fps / alone.fps);
+      const alone = await bareRun(model, frames, batch);
+      ratios.push((await bareRun(model, frames, batch, beside)).fps / alone.fps);
     }
     ratios.sort((a, b) => a - b);
     return (ratios[(CEILING_RUNS - 1) >> 1] + ratios[CEILING_RUNS >> 1]) / 2;
@@ -161,6 +165,7 @@ export async function benchVit(dir: string): Promise<BenchRow[]> {
   await writeRandomClip(clip, 'ViT-B/16', 1);
   await createCheckpoint({ clip, out: checkpoint, seed: 2, maxDepth: 10, inputSize: { width: 224, height: 224 } });
   const frames = 32;
+  const clipFrames = await analysisFrames(video, frames);
   const rows: BenchRow[] = [];
   for (const threads of [2, 1]) {
     const load = () => loadDepthModel({ checkpoint, clip, backend: 'onnx', threads, cacheDir: path.join(dir, 'onnx-cache') });
@@ -173,15 +178,15 @@ export async function benchVit(dir: string): Promise<BenchRow[]> {
     for (let round = 0; round < 2; round++) {
       const model = await load();
       batch = model.batch ?? 4;
-      if (round === 0) single = await bareFps(model, video, frames, 1);
-      bare.push(await bareRun(model, video, frames, batch));
+      if (round === 0) single = (await bareRun(model, clipFrames, 1)).fps;
+      bare.push(await bareRun(model, clipFrames, batch));
       // The pipeline gets the model loaded and warmed up, as the bare loop has it: the rows compare throughput.
       const t = await timed(() => runVideo({ video, out: path.join(dir, `vit-${threads}-${round}`), loadModel: async () => model }));
       pipe.push({ fps: frames / t.wall, cpuMs: (1000 * t.cpu) / frames });
     }
     const best = (runs: { fps: number; cpuMs: number }[]) => runs.reduce((a, b) => (b.fps > a.fps ? b : a));
     const [b, p] = [best(bare), best(pipe)];
-    const ceiling = await flowCeiling(await load(), video, frames, batch);
+    const ceiling = await flowCeiling(await load(), clipFrames, batch);
     const perRound = bare.map((r, k) => pipe[k].fps / r.fps);
     const label = `${threads} ORT thread${threads > 1 ? 's' : ''}`;
     rows.push(
@@ -215,8 +220,7 @@ export async function benchFileSource(dir: string, video: string): Promise<Bench
   const floDir = path.join(dir, 'file-flo');
   mkdirSync(depthDir);
   mkdirSync(floDir);
-  const frames: RgbImage[] = [];
-  for await (const f of decodeFrames(video, { maxFrames: WARM_N, width: 320, height: 240 })) frames.push(f.rgb);
+  const frames = await analysisFrames(video, WARM_N);
   for (const [i, f] of frames.entries()) {
     const data = new Float32Array(f.width * f.height).map((_, k) => 1 + f.data[3 * k] / 64);
     await writeDepthMap(path.join(depthDir, `${String(i).padStart(6, '0')}.png`), { data, width: f.width, height: f.height }, 'png16', { scale: 1000 });
@@ -253,8 +257,7 @@ export async function benchFileSource(dir: string, video: string): Promise<Bench
 
 /** Optical flow of one analysis-size (320x240) pair, both directions, at the analysis size and at the default flow size. */
 async function flowPairMs(video: string): Promise<BenchRow[]> {
-  const frames: RgbImage[] = [];
-  for await (const f of decodeFrames(video, { maxFrames: 6, width: 320, height: 240 })) frames.push(f.rgb);
+  const frames = await analysisFrames(video, 6);
   const ms = async (flowSize: number) => (1000 * (await seconds(async () => {
     for (let k = 0; k + 1 < frames.length; k++) estimatePairFlows(frames[k], frames[k + 1], flowSize);
   }))) / (frames.length - 1);

@@ -221,6 +221,20 @@ test('writeDepthMap: png16 stores round(depth*scale) clamped, NaN/negative -> 0;
   assert.deepEqual(entries.sort(), ['d.npy', 'd.png'], 'atomic writes leave no temp files');
 });
 
+test('writeDepthMap returns what readDepthMap gives back from the file (png16 rounded, npy through float32)', async () => {
+  const dir = await tmp();
+  const map = { data: Float32Array.from([1.2345, 0, 7.0004, 65.6, 0.3, 1 / 3]), width: 3, height: 2 };
+  const before = Array.from(map.data);
+  for (const [name, format, scale] of [['a.png', 'png16', 1000], ['b.npy', 'npy', 1], ['c.npy', 'npy', 3]] as const) {
+    const stored = await writeDepthMap(path.join(dir, name), map, format, { scale });
+    const back = await readDepthMap(path.join(dir, name), { scale });
+    assert.deepEqual(Array.from(stored.data), Array.from(back.data), name);
+    assert.deepEqual([stored.width, stored.height], [3, 2]);
+  }
+  assert.deepEqual(Array.from(map.data), before, 'the map given is not changed');
+  assert.equal((await writeDepthMap(path.join(dir, 'd.png'), map, 'png16', { scale: 1000 })).data[0], Math.fround(1.235));
+});
+
 /** A valid npy whose header text is replaced. */
 function npyWithHeader(dict: string, dataBytes: number): Uint8Array {
   const header = dict.padEnd(117, ' ') + '\n';
